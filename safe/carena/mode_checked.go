@@ -1,0 +1,6 @@
+//go:build cgoguard_checked
+
+package carena
+
+// checkedBuild reports whether the cgoguard_checked build tag is set.
+const checkedBuild = true
