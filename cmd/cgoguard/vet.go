@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"os"
 )
 
 var vetCommand = &command{
@@ -15,9 +14,4 @@ var vetCommand = &command{
 		fmt.Fprintln(stderr, "cgoguard vet: no analyzers yet")
 		return exitError
 	},
-}
-
-func vetToolMain(args []string) int {
-	fmt.Fprintln(os.Stderr, "cgoguard: vet tool protocol not yet supported")
-	return exitError
 }

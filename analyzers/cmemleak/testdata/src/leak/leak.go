@@ -1,0 +1,148 @@
+package leak
+
+/*
+#include <stdlib.h>
+#include <string.h>
+
+static size_t name_len(const char *s) { return strlen(s); }
+static void consume(char *s) { free(s); }
+*/
+import "C"
+
+import (
+	"errors"
+	"unsafe"
+)
+
+func neverFreed(s string) int {
+	cs := C.CString(s)
+	return int(C.name_len(cs)) // want `this return may be reached without freeing cs, allocated by C.CString at line 18`
+}
+
+func leakOnErrorPath(s string, bad bool) (int, error) {
+	cs := C.CString(s)
+	if bad {
+		return 0, errors.New("bad") // want `this return may be reached without freeing cs`
+	}
+	n := int(C.name_len(cs))
+	C.free(unsafe.Pointer(cs))
+	return n, nil
+}
+
+func inline(s string) int {
+	return int(C.name_len(C.CString(s))) // want `memory returned by C.CString is passed to C.name_len, which does not take ownership, and never freed`
+}
+
+func discarded() {
+	_ = C.malloc(16) // want `memory returned by C.malloc is discarded`
+}
+
+func deferInLoop(names []string) {
+	for _, n := range names {
+		cs := C.CString(n)
+		defer C.free(unsafe.Pointer(cs)) // want `deferred free of cs inside a loop`
+		C.name_len(cs)
+	}
+}
+
+func reallocInLoop(names []string) {
+	var cs *C.char
+	for _, n := range names {
+		cs = C.CString(n) // want `cs is allocated again while the block from the previous iteration may still be owned`
+		C.name_len(cs)
+	}
+	C.free(unsafe.Pointer(cs))
+}
+
+func fallsOffTheEnd(s string) {
+	p := C.malloc(C.size_t(len(s)))
+	C.memset(p, 0, C.size_t(len(s)))
+} // want `the function may end without freeing p, allocated by C.malloc`
+
+// --- Silent: every path releases or hands over the block. ---
+
+func deferred(s string) int {
+	cs := C.CString(s)
+	defer C.free(unsafe.Pointer(cs))
+	return int(C.name_len(cs))
+}
+
+func explicitOnEveryPath(s string, bad bool) int {
+	cs := C.CString(s)
+	if bad {
+		C.free(unsafe.Pointer(cs))
+		return 0
+	}
+	n := int(C.name_len(cs))
+	C.free(unsafe.Pointer(cs))
+	return n
+}
+
+func returnedToCaller(s string) *C.char {
+	cs := C.CString(s)
+	return cs
+}
+
+func callerFrees(s string) int {
+	cs := returnedToCaller(s)
+	defer C.free(unsafe.Pointer(cs))
+	return int(C.name_len(cs))
+}
+
+type Holder struct{ name *C.char }
+
+func storedInField(h *Holder, s string) {
+	cs := C.CString(s)
+	h.name = cs
+}
+
+func (h *Holder) Close() {
+	C.free(unsafe.Pointer(h.name))
+	h.name = nil
+}
+
+func ownershipTakenByC(s string) {
+	C.consume(C.CString(s))
+}
+
+func freeHelper(p *C.char) { C.free(unsafe.Pointer(p)) }
+
+func freedByHelper(s string) int {
+	cs := C.CString(s)
+	n := int(C.name_len(cs))
+	freeHelper(cs)
+	return n
+}
+
+func nilChecked(n int) unsafe.Pointer {
+	p := C.malloc(C.size_t(n))
+	if p == nil {
+		return nil
+	}
+	return p
+}
+
+func panicsOnError(s string, bad bool) int {
+	cs := C.CString(s)
+	if bad {
+		panic("bad input")
+	}
+	defer C.free(unsafe.Pointer(cs))
+	return int(C.name_len(cs))
+}
+
+func closureFrees(s string) {
+	cs := C.CString(s)
+	defer func() { C.free(unsafe.Pointer(cs)) }()
+	C.name_len(cs)
+}
+
+func sentOnChannel(ch chan *C.char, s string) {
+	cs := C.CString(s)
+	ch <- cs
+}
+
+func suppressed(s string) {
+	//cgoguard:ignore cmemleak the C library keeps this name for the life of the process
+	C.name_len(C.CString(s))
+}

@@ -1,0 +1,22 @@
+// Package suite lists every cgoguard analyzer, for the drivers (cgoguard vet,
+// go vet -vettool, golangci-lint) and for tests that cover them all.
+package suite
+
+import (
+	"golang.org/x/tools/go/analysis"
+
+	"github.com/cgoguard/cgoguard/analyzers/cdoublefree"
+	"github.com/cgoguard/cgoguard/analyzers/cmemleak"
+	"github.com/cgoguard/cgoguard/analyzers/coverread"
+	"github.com/cgoguard/cgoguard/analyzers/cuseafterfree"
+)
+
+// All returns the analyzers, in a stable order.
+func All() []*analysis.Analyzer {
+	return []*analysis.Analyzer{
+		cmemleak.Analyzer,
+		cdoublefree.Analyzer,
+		cuseafterfree.Analyzer,
+		coverread.Analyzer,
+	}
+}

@@ -1,0 +1,294 @@
+// Package cgoview gives analyzers the user's own view of a cgo package: the
+// raw .go files as written (with C.f, C.int, C.CString ...), type-checked with
+// accurate C types, plus the package's C side (csrc).
+//
+// Why raw files: the analysis framework hands analyzers the "cooked" files
+// that cmd/cgo generates, where C.free(unsafe.Pointer(p)) becomes a closure
+// with temporaries and a pointer check. Data-flow over that shape is fragile
+// (x/tools' cgocall analyzer came to the same conclusion). We therefore parse
+// the original files named by the cooked files' //line directives and type-check
+// them again, resolving each C.x through a synthetic package "C" whose objects
+// carry the types that cmd/cgo gave to _Cfunc_x, _Ctype_x, _Cvar_x and the
+// _C*const_x constants in the cooked package. Types of C values are thus the
+// real cgo types, positions are in the user's .go files, and C is resolved
+// through the import, not by the identifier's name.
+//
+// When cgo processing failed (missing headers, no C compiler), the cooked
+// package has no _Cfunc_ declarations; the view then type-checks with
+// go/types' FakeImportC, C expressions have invalid types, and Partial says so.
+package cgoview
+
+import (
+	"fmt"
+	"go/ast"
+	"go/constant"
+	"go/parser"
+	"go/token"
+	"go/types"
+	"path/filepath"
+	"reflect"
+	"strings"
+
+	"golang.org/x/tools/go/analysis"
+
+	"github.com/cgoguard/cgoguard/csrc"
+	"github.com/cgoguard/cgoguard/knowledge"
+)
+
+// Analyzer computes the View of a package that imports "C"; its result is nil
+// for packages that do not use cgo.
+var Analyzer = &analysis.Analyzer{
+	Name:             "cgoview",
+	Doc:              "build the raw, type-checked view of a cgo package and its C side (internal to cgoguard)",
+	Run:              run,
+	RunDespiteErrors: true,
+	ResultType:       reflect.TypeOf((*View)(nil)),
+}
+
+// DB is the knowledge the views are built with; cmd/cgoguard replaces it
+// with Base.With(config) when a config file is given.
+var DB = knowledge.Base
+
+// View is one package as its author wrote it.
+type View struct {
+	Fset     *token.FileSet
+	Files    []*ast.File // every Go file of the package, raw
+	CgoFiles []*ast.File // the subset that imports "C"
+	Info     *types.Info
+	Pkg      *types.Package // the re-checked package (not pass.Pkg)
+	Cooked   *types.Package // pass.Pkg
+	C        *csrc.Model
+	DB       *knowledge.DB
+	// Partial is non-empty when the C declarations were unavailable and C
+	// expressions have no types; analyses still run on the Go side.
+	Partial string
+
+	ignores     map[string]map[int][]ignore // filename → line → directives
+	funcIgnores []funcIgnore
+}
+
+func run(pass *analysis.Pass) (any, error) {
+	if !importsCgo(pass.Pkg) {
+		return (*View)(nil), nil
+	}
+	v, err := Build(pass.Fset, pass.Pkg, pass.Files, pass.TypesSizes, DB)
+	if err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+func importsCgo(pkg *types.Package) bool {
+	for _, imp := range pkg.Imports() {
+		if imp.Path() == "runtime/cgo" || imp.Path() == "C" {
+			return true
+		}
+	}
+	return false
+}
+
+// Build constructs the view from a cooked package.
+func Build(fset *token.FileSet, cooked *types.Package, files []*ast.File, sizes types.Sizes, db *knowledge.DB) (*View, error) {
+	v := &View{Fset: fset, Cooked: cooked, DB: db}
+	var preambles []csrc.Preamble
+	dir := ""
+	for _, f := range files {
+		tf := fset.File(f.FileStart)
+		name := fset.Position(f.Pos()).Filename // honours //line: the original file
+		base := filepath.Base(name)
+		if strings.HasPrefix(base, "_cgo_") {
+			continue // _cgo_gotypes.go, _cgo_import.go: generated declarations, not user code
+		}
+		raw := f
+		if tf != nil && tf.Name() != name {
+			// A cooked file: parse the original.
+			var err error
+			raw, err = parser.ParseFile(fset, name, nil, parser.ParseComments|parser.SkipObjectResolution)
+			if err != nil {
+				return nil, fmt.Errorf("cannot parse raw cgo file: %v", err)
+			}
+		}
+		if dir == "" {
+			dir = filepath.Dir(name)
+		}
+		v.Files = append(v.Files, raw)
+		for _, imp := range raw.Imports {
+			if imp.Path.Value == `"C"` {
+				v.CgoFiles = append(v.CgoFiles, raw)
+				text := ""
+				pos := fset.Position(imp.Pos())
+				if doc := imp.Doc; doc != nil {
+					text = doc.Text()
+					pos = fset.Position(doc.Pos())
+				} else if gd := importDecl(raw, imp); gd != nil && gd.Doc != nil {
+					text = gd.Doc.Text()
+					pos = fset.Position(gd.Doc.Pos())
+				}
+				preambles = append(preambles, csrc.Preamble{GoFile: name, Pos: pos, Text: text})
+				break
+			}
+		}
+	}
+	cpkg, ok := syntheticC(cooked)
+	v.Info = &types.Info{
+		Types:      map[ast.Expr]types.TypeAndValue{},
+		Defs:       map[*ast.Ident]types.Object{},
+		Uses:       map[*ast.Ident]types.Object{},
+		Implicits:  map[ast.Node]types.Object{},
+		Selections: map[*ast.SelectorExpr]*types.Selection{},
+		Scopes:     map[ast.Node]*types.Scope{},
+	}
+	imports := map[string]*types.Package{"unsafe": types.Unsafe}
+	for _, imp := range cooked.Imports() {
+		imports[imp.Path()] = imp
+	}
+	conf := &types.Config{
+		Importer: importerFunc(func(path string) (*types.Package, error) {
+			if path == "C" && ok {
+				return cpkg, nil
+			}
+			if p := imports[path]; p != nil {
+				return p, nil
+			}
+			return nil, fmt.Errorf("cgoview: %q not imported by the cooked package", path)
+		}),
+		FakeImportC: !ok,
+		Sizes:       sizes,
+		Error:       func(error) {}, // C names are unexported in the synthetic package: expected errors
+		GoVersion:   cooked.GoVersion(),
+	}
+	if !ok && len(v.CgoFiles) > 0 {
+		v.Partial = "cgo declarations unavailable (cgo processing failed?): C types unknown"
+	}
+	v.Pkg, _ = conf.Check(cooked.Path(), fset, v.Files, v.Info)
+	v.C = csrc.Load(csrc.Options{DB: db, Dir: dir}, preambles, nil)
+	v.indexIgnores()
+	return v, nil
+}
+
+func importDecl(f *ast.File, imp *ast.ImportSpec) *ast.GenDecl {
+	for _, d := range f.Decls {
+		if gd, ok := d.(*ast.GenDecl); ok && gd.Tok == token.IMPORT {
+			for _, s := range gd.Specs {
+				if s == imp {
+					return gd
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// syntheticC builds package "C" from the cooked package's cgo declarations:
+// _Cfunc_f → C.f, _Ctype_t → C.t, _Cvar_v (a pointer) → C.v, _C?const_k → C.k.
+// It reports false when the cooked package has none (cgo did not run).
+func syntheticC(cooked *types.Package) (*types.Package, bool) {
+	c := types.NewPackage("C", "C")
+	scope := c.Scope()
+	found := false
+	for _, name := range cooked.Scope().Names() {
+		obj := cooked.Scope().Lookup(name)
+		var nobj types.Object
+		switch {
+		case strings.HasPrefix(name, "_Cfunc_"):
+			cname := strings.TrimPrefix(name, "_Cfunc_")
+			if cname == "_CMalloc" {
+				cname = "malloc" // cmd/cgo's wrapper that never returns nil
+			}
+			if fn, ok := obj.(*types.Func); ok {
+				nobj = types.NewFunc(obj.Pos(), c, cname, fn.Type().(*types.Signature))
+			}
+		case strings.HasPrefix(name, "_Ctype_"):
+			nobj = types.NewTypeName(obj.Pos(), c, strings.TrimPrefix(name, "_Ctype_"), obj.Type())
+		case strings.HasPrefix(name, "_Cvar_"):
+			if p, ok := obj.Type().(*types.Pointer); ok {
+				nobj = types.NewVar(obj.Pos(), c, strings.TrimPrefix(name, "_Cvar_"), p.Elem())
+			}
+		case strings.HasPrefix(name, "_Ciconst_"), strings.HasPrefix(name, "_Cfconst_"), strings.HasPrefix(name, "_Csconst_"):
+			if k, ok := obj.(*types.Const); ok {
+				nobj = types.NewConst(obj.Pos(), c, name[len("_Ciconst_"):], k.Type(), k.Val())
+			}
+		case strings.HasPrefix(name, "_Cmacro_"):
+			nobj = types.NewVar(obj.Pos(), c, strings.TrimPrefix(name, "_Cmacro_"), obj.Type())
+		}
+		if nobj != nil {
+			scope.Insert(nobj)
+			found = true
+		}
+	}
+	c.MarkComplete()
+	return c, found
+}
+
+type importerFunc func(path string) (*types.Package, error)
+
+func (f importerFunc) Import(path string) (*types.Package, error) { return f(path) }
+
+// CName reports whether e (parentheses removed) is a reference C.x and returns x.
+// C is resolved through the import declaration, not by the identifier's name.
+func (v *View) CName(e ast.Expr) (string, bool) {
+	sel, ok := ast.Unparen(e).(*ast.SelectorExpr)
+	if !ok {
+		return "", false
+	}
+	id, ok := sel.X.(*ast.Ident)
+	if !ok {
+		return "", false
+	}
+	pn, ok := v.Info.Uses[id].(*types.PkgName)
+	if !ok || pn.Imported().Path() != "C" {
+		return "", false
+	}
+	return sel.Sel.Name, true
+}
+
+// CCall reports whether call is a call C.f(...) and returns f.
+func (v *View) CCall(call *ast.CallExpr) (string, bool) { return v.CName(call.Fun) }
+
+// IntConst returns the value of a constant integer expression.
+func (v *View) IntConst(e ast.Expr) (int64, bool) {
+	tv, ok := v.Info.Types[e]
+	if !ok || tv.Value == nil {
+		return 0, false
+	}
+	return constant.Int64Val(constant.ToInt(tv.Value))
+}
+
+// StringConst returns the value of a constant string expression.
+func (v *View) StringConst(e ast.Expr) (string, bool) {
+	tv, ok := v.Info.Types[e]
+	if !ok || tv.Value == nil || tv.Value.Kind() != constant.String {
+		return "", false
+	}
+	return constant.StringVal(tv.Value), true
+}
+
+// CookedObject maps a package-level function or method of the view's package
+// to the corresponding object of the cooked package, for analysis facts.
+func (v *View) CookedObject(obj types.Object) types.Object {
+	if obj == nil || obj.Pkg() != v.Pkg {
+		return obj
+	}
+	fn, ok := obj.(*types.Func)
+	if !ok {
+		return v.Cooked.Scope().Lookup(obj.Name())
+	}
+	sig := fn.Type().(*types.Signature)
+	if sig.Recv() == nil {
+		return v.Cooked.Scope().Lookup(obj.Name())
+	}
+	rt := sig.Recv().Type()
+	if p, ok := rt.(*types.Pointer); ok {
+		rt = p.Elem()
+	}
+	named, ok := rt.(*types.Named)
+	if !ok {
+		return nil
+	}
+	tn := v.Cooked.Scope().Lookup(named.Obj().Name())
+	if tn == nil {
+		return nil
+	}
+	m, _, _ := types.LookupFieldOrMethod(types.NewPointer(tn.Type()), true, v.Cooked, obj.Name())
+	return m
+}
