@@ -1,0 +1,28 @@
+// A small C tree library with a libclang-style visitor API: the library calls
+// back into the caller for each child, and a visitor that wants to descend
+// calls tree_visit_children again from inside the callback.
+#ifndef TREE_H
+#define TREE_H
+
+typedef struct node {
+	int id;
+	int nchild;
+	struct node **child;
+} node;
+
+node *tree_chain(int depth); // a path of depth nodes: deeply nested input
+void tree_free(node *root);
+int node_nchild(const node *n);
+node *node_child(const node *n, int i);
+
+// tree_visit_children calls goVisit(child, depth+1) for every child of n and
+// returns the sum of the results.
+int tree_visit_children(node *n, int depth);
+
+// c_stack_size is the size of the calling thread's stack; c_stack_used is how
+// much of it lies above the caller's frame.
+long c_stack_size(void);
+long c_stack_used(void);
+long c_stack_used_max(void); // the most c_stack_used has returned
+
+#endif
