@@ -10,6 +10,7 @@
 
 #include "_cgo_export.h"
 
+void ctest_noop(void) {}
 void ctest_usleep(unsigned us) { usleep(us); }
 
 size_t ctest_strlen(const char *s) { return strlen(s); }

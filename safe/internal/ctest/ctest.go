@@ -39,6 +39,9 @@ var (
 // HeapInUse returns the bytes glibc's malloc has handed out and not had back.
 func HeapInUse() int64 { return int64(C.ctest_heap_inuse()) }
 
+// Noop calls an empty C function: the cost of a cgo call itself.
+func Noop() { C.ctest_noop() }
+
 // Usleep sleeps us microseconds inside C: a blocking C call that holds its
 // OS thread for the whole time.
 func Usleep(us int) { C.ctest_usleep(C.unsigned(us)) }

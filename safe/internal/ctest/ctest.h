@@ -23,6 +23,9 @@ struct __attribute__((packed)) ctest_packed {
 	uint16_t len;
 };
 
+// Does nothing: the cost of a cgo call itself.
+void ctest_noop(void);
+
 // Sleep in C: the archetypal blocking C call.
 void ctest_usleep(unsigned us);
 
