@@ -25,6 +25,7 @@ import (
 	"go/parser"
 	"go/token"
 	"go/types"
+	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -74,6 +75,15 @@ func run(pass *analysis.Pass) (any, error) {
 	v, err := Build(pass.Fset, pass.Pkg, pass.Files, pass.TypesSizes, DB)
 	if err != nil {
 		return nil, err
+	}
+	if os.Getenv("CGOGUARD_VERBOSE") != "" {
+		// Notes for cgoguard vet -v: the analysis still ran, but saw less.
+		for _, p := range v.C.Problems() {
+			fmt.Fprintf(os.Stderr, "cgoguard: %s: C side: %s\n", pass.Pkg.Path(), p)
+		}
+		if v.Partial != "" {
+			fmt.Fprintf(os.Stderr, "cgoguard: %s: partial analysis: %s\n", pass.Pkg.Path(), v.Partial)
+		}
 	}
 	return v, nil
 }

@@ -39,19 +39,21 @@ func (s state) clone() state { return append(state(nil), s...) }
 
 // funcAnalysis is the data-flow over one function body.
 type funcAnalysis struct {
-	a        *pkgAnalysis
-	body     *ast.BlockStmt
-	summary  bool // computing facts, not findings
-	cgo      bool // the body calls C or unsafe functions
-	blocks   []*block
-	siteOf   map[*ast.CallExpr]*block
-	pointsTo map[*types.Var][]int
-	g        *cfg.CFG
-	in       map[*cfg.Block]state
-	loopDefs map[*ast.DeferStmt]bool
-	names    map[int]int       // how many local variables may point to each block
-	freeSite map[int]token.Pos // a release of each block, for messages
-	async    map[int]token.Pos // releases done by a goroutine
+	a       *pkgAnalysis
+	body    *ast.BlockStmt
+	summary bool // computing facts, not findings
+	cgo     bool // the body calls C or unsafe functions
+
+	exitEndsProcess bool // main.main: returning ends the process
+	blocks          []*block
+	siteOf          map[*ast.CallExpr]*block
+	pointsTo        map[*types.Var][]int
+	g               *cfg.CFG
+	in              map[*cfg.Block]state
+	loopDefs        map[*ast.DeferStmt]bool
+	names           map[int]int       // how many local variables may point to each block
+	freeSite        map[int]token.Pos // a release of each block, for messages
+	async           map[int]token.Pos // releases done by a goroutine
 
 	reporting    bool
 	findings     []Finding
@@ -411,6 +413,9 @@ func isNil(info *types.Info, e ast.Expr) bool {
 func (fa *funcAnalysis) exit(b *cfg.Block, st state) {
 	if fa.summary {
 		fa.exitStates = append(fa.exitStates, st.clone())
+		return
+	}
+	if fa.exitEndsProcess {
 		return
 	}
 	var ret ast.Node

@@ -80,6 +80,7 @@ func init() {
 		testCommand,
 		runCommand,
 		trapsCommand,
+		checksCommand,
 		{
 			name: "version", usage: "cgoguard version", short: "print cgoguard's version",
 			run: func(args []string, stdout, stderr io.Writer) int {

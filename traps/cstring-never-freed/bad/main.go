@@ -16,7 +16,7 @@ import (
 )
 
 func nameLen(name string) int {
-	cs := C.CString(name) // never freed
+	cs := C.CString(name) // trap: never freed
 	return int(C.name_len(cs))
 }
 
