@@ -1,0 +1,45 @@
+// C side of the tracker test scenarios.
+#include "_cgo_export.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <pthread.h>
+
+char *make_buf(int n) {
+	char *p = malloc(n);
+	memset(p, 'x', n);
+	return p;
+}
+
+void poke(char *p) { p[3] = 42; }
+
+void *grow_chain(void) {
+	int *p = calloc(4, sizeof(int));
+	p = realloc(p, 64 * sizeof(int));
+	p = realloc(p, 256 * sizeof(int));
+	return p;
+}
+
+void *aligned(void) {
+	void *p = NULL;
+	if (posix_memalign(&p, 64, 100) != 0) return NULL;
+	return p;
+}
+
+char *dup(const char *s) { return strdup(s); }
+
+void *volatile thread_block;
+
+void *thread_main(void *arg) {
+	(void)arg;
+	thread_block = malloc(77); // leaked by a C thread: no Go stack
+	return NULL;
+}
+
+void c_thread_leak(void) {
+	pthread_t t;
+	pthread_create(&t, NULL, thread_main, NULL);
+	pthread_join(t, NULL);
+}
+
+void call_back(int n) { goCallback(n); }

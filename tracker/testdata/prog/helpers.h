@@ -1,0 +1,8 @@
+#include <stdlib.h>
+char *make_buf(int n);
+void poke(char *p);
+void *grow_chain(void);
+void *aligned(void);
+char *dup(const char *s);
+void c_thread_leak(void);
+void call_back(int n);

@@ -1,0 +1,139 @@
+// Command prog runs one C-memory scenario per argument, for the tracker's
+// tests. Lines the tracker must name carry a MARK comment.
+package main
+
+// #include "helpers.h"
+import "C"
+
+import (
+	"fmt"
+	"os"
+	"sync"
+	"syscall"
+	"unsafe"
+)
+
+var keep []unsafe.Pointer
+
+func cstringLeak() {
+	s := C.CString("leaked string") // MARK:cstring
+	keep = append(keep, unsafe.Pointer(s))
+}
+
+func cfuncLeak() {
+	p := C.make_buf(64) // MARK:cfunc
+	keep = append(keep, unsafe.Pointer(p))
+}
+
+func freed() {
+	for i := 0; i < 100; i++ {
+		s := C.CString("freed")
+		C.free(unsafe.Pointer(s))
+		p := C.make_buf(32)
+		C.free(unsafe.Pointer(p))
+	}
+	q := C.grow_chain()
+	C.free(q)
+}
+
+func doubleFree() {
+	s := C.CString("twice")   // MARK:df-alloc
+	C.free(unsafe.Pointer(s)) // MARK:df-free1
+	C.free(unsafe.Pointer(s)) // MARK:df-free2
+}
+
+func invalidFree() {
+	p := C.make_buf(32)
+	C.free(unsafe.Add(unsafe.Pointer(p), 8)) // MARK:invalid
+	C.free(unsafe.Pointer(p))
+}
+
+func writeAfterFree() {
+	p := C.make_buf(32)       // MARK:waf-alloc
+	C.free(unsafe.Pointer(p)) // MARK:waf-free
+	C.poke(p)
+	// Push the block out of the quarantine so the poison is checked.
+	for i := 0; i < 20000; i++ {
+		q := C.make_buf(48)
+		C.free(unsafe.Pointer(q))
+	}
+}
+
+func chain() {
+	keep = append(keep, C.grow_chain()) // MARK:chain
+}
+
+func aligned() {
+	keep = append(keep, C.aligned()) // MARK:aligned
+}
+
+func strdupLeak() {
+	s := C.CString("dup me")
+	keep = append(keep, unsafe.Pointer(C.dup(s))) // MARK:strdup
+	C.free(unsafe.Pointer(s))
+}
+
+func goroutines() {
+	var wg sync.WaitGroup
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 1000; i++ {
+				s := C.CString("concurrent") // MARK:goroutines
+				if i%2 == 0 {
+					C.free(unsafe.Pointer(s))
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+func callback() {
+	C.call_back(3) // MARK:callback-outer
+}
+
+func cthread() {
+	C.c_thread_leak()
+}
+
+func main() {
+	for _, a := range os.Args[1:] {
+		switch a {
+		case "cstring":
+			cstringLeak()
+		case "cfunc":
+			cfuncLeak()
+		case "freed":
+			freed()
+		case "double-free":
+			doubleFree()
+		case "invalid-free":
+			invalidFree()
+		case "waf":
+			writeAfterFree()
+		case "chain":
+			chain()
+		case "aligned":
+			aligned()
+		case "strdup":
+			strdupLeak()
+		case "goroutines":
+			goroutines()
+		case "callback":
+			callback()
+		case "cthread":
+			cthread()
+		case "exit":
+			os.Exit(3)
+		case "panic":
+			panic("scenario panic")
+		case "kill":
+			syscall.Kill(os.Getpid(), syscall.SIGKILL)
+		default:
+			fmt.Fprintln(os.Stderr, "unknown scenario", a)
+			os.Exit(2)
+		}
+	}
+}

@@ -1,0 +1,372 @@
+package tracker
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// The test programs live in testdata/; lines the tracker must name carry a
+// "// MARK:name" comment, so the expected file:line comes from the source.
+
+var (
+	buildMu  sync.Mutex
+	built    = map[string]string{}
+	buildDir string
+)
+
+func TestMain(m *testing.M) {
+	d, err := os.MkdirTemp("", "tracker-test-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	buildDir = d
+	code := m.Run()
+	os.RemoveAll(d)
+	os.Exit(code)
+}
+
+// program builds testdata/<dir> with extra go build flags, once per test run.
+func program(t testing.TB, dir string, flags ...string) string {
+	t.Helper()
+	key := dir + " " + strings.Join(flags, " ")
+	buildMu.Lock()
+	defer buildMu.Unlock()
+	if p, ok := built[key]; ok {
+		return p
+	}
+	out := filepath.Join(buildDir, fmt.Sprintf("%s-%d", dir, len(built)))
+	args := append(append([]string{"build", "-o", out}, flags...), "./testdata/"+dir)
+	cmd := exec.Command("go", args...)
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=1")
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, msg)
+	}
+	built[key] = out
+	return out
+}
+
+var marks = map[string]string{}
+var marksOnce sync.Once
+
+// mark returns "file:line" of the MARK comment named name.
+func mark(t testing.TB, name string) string {
+	t.Helper()
+	marksOnce.Do(func() {
+		files, _ := filepath.Glob("testdata/*/*.go")
+		re := regexp.MustCompile(`// MARK:([\w-]+)`)
+		for _, f := range files {
+			fh, err := os.Open(f)
+			if err != nil {
+				continue
+			}
+			abs, _ := filepath.Abs(f)
+			sc := bufio.NewScanner(fh)
+			for n := 1; sc.Scan(); n++ {
+				if m := re.FindStringSubmatch(sc.Text()); m != nil {
+					marks[m[1]] = fmt.Sprintf("%s:%d", abs, n)
+				}
+			}
+			fh.Close()
+		}
+	})
+	m, ok := marks[name]
+	if !ok {
+		t.Fatalf("no MARK:%s in testdata", name)
+	}
+	return m
+}
+
+func run(t *testing.T, prog string, o Options, args ...string) *Result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	var out strings.Builder
+	if o.Stdout == nil {
+		o.Stdout = &out
+	}
+	if o.Stderr == nil {
+		o.Stderr = &out
+	}
+	res, err := Run(ctx, prog, args, o)
+	if err != nil {
+		t.Fatalf("Run %s %v: %v\n%s", prog, args, err, out.String())
+	}
+	if len(res.Reports) == 0 {
+		t.Fatalf("no report")
+	}
+	return res
+}
+
+func text(r *Report) string {
+	var sb strings.Builder
+	r.WriteText(&sb)
+	return sb.String()
+}
+
+// only returns the single finding of kind in the main report, failing
+// the test if there is not exactly one finding in all.
+func only(t *testing.T, res *Result, kind string) Finding {
+	t.Helper()
+	rep := res.Reports[0]
+	if len(rep.Findings) != 1 || rep.Findings[0].Kind != kind {
+		t.Fatalf("want exactly one %s finding, got %d:\n%s", kind, len(rep.Findings), text(rep))
+	}
+	return rep.Findings[0]
+}
+
+func TestLeakNamesGoLine(t *testing.T) {
+	prog := program(t, "prog")
+	cases := []struct {
+		scenario, mark, via string
+		bytes               uint64
+	}{
+		{"cstring", "cstring", "C.CString", 14},
+		{"cfunc", "cfunc", "C.make_buf", 64},
+		{"chain", "chain", "C.grow_chain", 1024},
+		{"aligned", "aligned", "C.aligned", 100},
+		{"strdup", "strdup", "C.dup", 7},
+		{"callback", "callback", "C.CString", 48},
+	}
+	for _, c := range cases {
+		t.Run(c.scenario, func(t *testing.T) {
+			res := run(t, prog, Options{}, c.scenario)
+			f := only(t, res, KindLeak)
+			if want := mark(t, c.mark); f.Site != want {
+				t.Errorf("site %s, want %s\n%s", f.Site, want, text(res.Reports[0]))
+			}
+			if f.Alloc.Via != c.via || f.Bytes != c.bytes {
+				t.Errorf("via %q, %d bytes; want %q, %d", f.Alloc.Via, f.Bytes, c.via, c.bytes)
+			}
+			if !strings.Contains(text(res.Reports[0]), "LEAK: ") {
+				t.Errorf("text report lacks LEAK")
+			}
+		})
+	}
+}
+
+func TestCallbackStackReachesOuterCaller(t *testing.T) {
+	res := run(t, program(t, "prog"), Options{}, "callback")
+	f := only(t, res, KindLeak)
+	if !f.Alloc.Callback || f.Alloc.Truncated {
+		t.Fatalf("callback %v truncated %v", f.Alloc.Callback, f.Alloc.Truncated)
+	}
+	// The Go frames on the far side of the C->Go->C hop: the Go line that
+	// called C, and main.main.
+	var pos []string
+	for _, fr := range f.Alloc.Go {
+		pos = append(pos, fr.Pos())
+	}
+	want := mark(t, "callback-outer")
+	if !contains(pos, want) || f.Alloc.Go[len(f.Alloc.Go)-1].Func != "main.main" {
+		t.Fatalf("stack %v lacks the outer caller %s or main.main", pos, want)
+	}
+}
+
+func contains(xs []string, x string) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
+
+func TestFreedIsSilent(t *testing.T) {
+	res := run(t, program(t, "prog"), Options{}, "freed")
+	rep := res.Reports[0]
+	if len(rep.Findings) != 0 {
+		t.Fatalf("freed allocations reported:\n%s", text(rep))
+	}
+	// The scenario made 100 C.CString + 100 C.make_buf + 3 chain calls:
+	// the tracker must have seen them, or silence proves nothing.
+	if rep.Stats.Allocs < 203 || rep.Stats.Frees < 201 {
+		t.Fatalf("tracker saw %d allocs, %d frees; want at least 203, 201", rep.Stats.Allocs, rep.Stats.Frees)
+	}
+}
+
+func TestDoubleFree(t *testing.T) {
+	res := run(t, program(t, "prog"), Options{}, "double-free")
+	f := only(t, res, KindDoubleFree)
+	for what, got := range map[string]string{
+		"df-alloc": f.Alloc.Site().Pos(), "df-free1": f.Free.Site().Pos(), "df-free2": f.SecondFree.Site().Pos(),
+	} {
+		if want := mark(t, what); got != want {
+			t.Errorf("%s at %s, want %s", what, got, want)
+		}
+	}
+	if f.Site != mark(t, "df-free2") || f.Bytes != 6 {
+		t.Errorf("site %s, %d bytes", f.Site, f.Bytes)
+	}
+	if res.ExitCode != 0 {
+		t.Errorf("the program must go on after a double free (exit %d)", res.ExitCode)
+	}
+}
+
+func TestInvalidFree(t *testing.T) {
+	res := run(t, program(t, "prog"), Options{}, "invalid-free")
+	f := only(t, res, KindInvalidFree)
+	if want := mark(t, "invalid"); f.Site != want {
+		t.Fatalf("site %s, want %s", f.Site, want)
+	}
+	if res.ExitCode != 0 {
+		t.Errorf("the program must go on after an invalid free (exit %d)", res.ExitCode)
+	}
+}
+
+func TestWriteAfterFree(t *testing.T) {
+	// A small quarantine so the scenario's later frees push the block out
+	// and its poison is checked before exit.
+	res := run(t, program(t, "prog"), Options{Quarantine: 64 * 256}, "waf")
+	f := only(t, res, KindWriteAfterFree)
+	if f.Alloc.Site().Pos() != mark(t, "waf-alloc") || f.Free.Site().Pos() != mark(t, "waf-free") {
+		t.Fatalf("alloc %s free %s", f.Alloc.Site().Pos(), f.Free.Site().Pos())
+	}
+	if f.Offset != 3 || f.Bytes != 32 {
+		t.Fatalf("offset %d size %d, want byte 3 of 32", f.Offset, f.Bytes)
+	}
+	// Without poisoning the same run is silent: the check is what finds it.
+	res = run(t, program(t, "prog"), Options{Quarantine: 64 * 256, Poison: -1}, "waf")
+	if n := len(res.Reports[0].Findings); n != 0 {
+		t.Fatalf("poison off: %d findings", n)
+	}
+}
+
+func TestConcurrentGoroutines(t *testing.T) {
+	res := run(t, program(t, "prog"), Options{}, "goroutines")
+	f := only(t, res, KindLeak)
+	// 8 goroutines x 1000 C.CString, every other one freed.
+	if f.Blocks != 4000 || f.Bytes != 4000*11 || f.Site != mark(t, "goroutines") {
+		t.Fatalf("%d blocks, %d bytes at %s", f.Blocks, f.Bytes, f.Site)
+	}
+}
+
+func TestExitPaths(t *testing.T) {
+	prog := program(t, "prog")
+	for _, c := range []struct {
+		how  string
+		code int
+		sig  syscall.Signal
+	}{
+		{"exit", 3, 0}, {"panic", 2, 0}, {"kill", -1, syscall.SIGKILL},
+	} {
+		t.Run(c.how, func(t *testing.T) {
+			res := run(t, prog, Options{}, "cstring", c.how)
+			if res.ExitCode != c.code || res.Signal != c.sig {
+				t.Fatalf("exit %d signal %v, want %d %v", res.ExitCode, res.Signal, c.code, c.sig)
+			}
+			f := only(t, res, KindLeak)
+			if f.Site != mark(t, "cstring") {
+				t.Fatalf("site %s", f.Site)
+			}
+		})
+	}
+}
+
+func TestCThreadNeedsAll(t *testing.T) {
+	prog := program(t, "prog")
+	// A C thread's malloc has no goroutine, and the thread's TLS vector
+	// (allocated by the loader inside C.c_thread_leak) is suppressed.
+	res := run(t, prog, Options{}, "cthread")
+	if n := len(res.Reports[0].Findings); n != 0 {
+		t.Fatalf("default: %d findings:\n%s", n, text(res.Reports[0]))
+	}
+	res = run(t, prog, Options{All: true, NoDefaultSuppressions: true}, "cthread")
+	var sizes []uint64
+	for _, f := range res.Reports[0].Findings {
+		sizes = append(sizes, f.Bytes)
+	}
+	found := false
+	for _, f := range res.Reports[0].Findings {
+		if f.Bytes == 77 && f.Alloc != nil && len(f.Alloc.Go) == 0 && f.Alloc.C != nil && f.Alloc.C.Func == "thread_main" {
+			found = true
+		}
+	}
+	if !found {
+		t.Fatalf("-all did not report the C thread's 77-byte block (sizes %v):\n%s", sizes, text(res.Reports[0]))
+	}
+}
+
+func TestLayouts(t *testing.T) {
+	cases := []struct {
+		name, dir, scenario, mark string
+		flags                     []string
+	}{
+		{"pie", "prog", "cstring", "cstring", []string{"-buildmode=pie"}},
+		{"internal-linking", "prog", "cstring", "cstring", []string{"-ldflags=-linkmode=internal"}},
+		{"c-tls", "ctls", "", "ctls", nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			prog := program(t, c.dir, c.flags...)
+			var args []string
+			if c.scenario != "" {
+				args = []string{c.scenario}
+			}
+			res := run(t, prog, Options{}, args...)
+			f := only(t, res, KindLeak)
+			if f.Site != mark(t, c.mark) {
+				t.Fatalf("site %s, want %s", f.Site, mark(t, c.mark))
+			}
+		})
+	}
+}
+
+func TestRefusals(t *testing.T) {
+	// strip(1) keeps the build ID, so the unstripped file is provably the
+	// same build.
+	full := program(t, "prog")
+	stripped := filepath.Join(buildDir, "prog-stripped")
+	if msg, err := exec.Command("strip", "-o", stripped, full).CombinedOutput(); err != nil {
+		t.Fatalf("strip: %v\n%s", err, msg)
+	}
+	_, err := Inspect(stripped, "")
+	if err == nil || !strings.Contains(err.Error(), "--symbols") {
+		t.Fatalf("stripped binary: err %v, want a hint about --symbols", err)
+	}
+	// With its unstripped twin it works and names the line.
+	res := run(t, stripped, Options{Symbols: full}, "cstring")
+	if f := only(t, res, KindLeak); f.Site != mark(t, "cstring") {
+		t.Fatalf("site %s", f.Site)
+	}
+	// A different build as --symbols is refused.
+	other := program(t, "prog", "-ldflags=-s -w")
+	if _, err := Inspect(stripped, other); err == nil || !strings.Contains(err.Error(), "not the same build") {
+		t.Fatalf("mismatched --symbols: %v", err)
+	}
+	// Go programs without cgo are static: nothing to interpose.
+	nocgo := filepath.Join(buildDir, "nocgo")
+	cmd := exec.Command("go", "build", "-o", nocgo, "./testdata/nocgo")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%v\n%s", err, msg)
+	}
+	if _, err := Inspect(nocgo, ""); err == nil || !strings.Contains(err.Error(), "CGO_ENABLED=0") {
+		t.Fatalf("cgo-less binary: %v", err)
+	}
+}
+
+func TestGoVersionGate(t *testing.T) {
+	for v, ok := range map[string]bool{"go1.22.5": false, "go1.23.0": true, "go1.26.8": true, "go1.24rc1": true, "devel go1.27-abc": true, "go2": false} {
+		if err := checkGoVersion(v); (err == nil) != ok {
+			t.Errorf("%s: err %v, want ok=%v", v, err, ok)
+		}
+	}
+	if err := checkGoVersion("go1.22.5"); err == nil || !strings.Contains(err.Error(), "Go 1.23") {
+		t.Errorf("refusal must name the minimum version: %v", err)
+	}
+	if runtime.GOARCH != "amd64" || runtime.GOOS != "linux" {
+		t.Skip("linux/amd64 only")
+	}
+}
