@@ -132,3 +132,7 @@ func RecordString(r *Record) string {
 	return fmt.Sprintf("kind=%d num=%d name=%q score=%g flags=%#x stamp=%d",
 		r.id_kind, r.id_num, C.GoString(&r.id_name[0]), float64(r.id_score), r.id_flags, r.id_stamp)
 }
+
+// RecordName returns the record's char id_name[16] as a slice of C chars, as
+// a caller of cstr.FromChars would write r.id_name[:].
+func RecordName(r *Record) []C.char { return r.id_name[:] }
