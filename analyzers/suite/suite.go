@@ -9,6 +9,7 @@ import (
 	"github.com/cgoguard/cgoguard/analyzers/cmemleak"
 	"github.com/cgoguard/cgoguard/analyzers/coverread"
 	"github.com/cgoguard/cgoguard/analyzers/cuseafterfree"
+	"github.com/cgoguard/cgoguard/analyzers/structlayout"
 )
 
 // All returns the analyzers, in a stable order.
@@ -18,5 +19,6 @@ func All() []*analysis.Analyzer {
 		cdoublefree.Analyzer,
 		cuseafterfree.Analyzer,
 		coverread.Analyzer,
+		structlayout.Analyzer,
 	}
 }

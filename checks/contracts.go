@@ -1,0 +1,39 @@
+package checks
+
+// The checks of the Go side of cgo's contracts: layouts, callbacks, handles,
+// pins and finalizers.
+func init() {
+	register(
+		&Check{
+			Name:     "structlayout",
+			Title:    "Go mirror of a C struct with a different layout",
+			Severity: Error,
+			Text: `A hand-written Go struct laid over C memory (or handed to C as a C struct) must
+have C's layout byte for byte. Go aligns every field naturally and knows nothing of
+__attribute__((packed)), #pragma pack or aligned(N), so a mirror of such a struct puts
+its fields at other offsets: every read after the first misplaced field returns bytes of
+a neighbouring field, and an array of mirrors walks C's memory at the wrong stride. No
+error and no crash: wrong numbers.
+
+structlayout reports a conversion through unsafe.Pointer between a pointer to a Go struct
+(or an array or unsafe.Slice of them) and a pointer to a cgo type C.x, in either
+direction, when the Go struct corresponds to C.x by name (Packet, packet_t) or by field
+names, and their layouts differ: it names the first differing field with both offsets, or
+the two sizes. It also reports a Go struct laid over C memory of unwritten type (a void*
+result, C.malloc) whose name corresponds to a C type the package uses (C.x or
+C.sizeof_x) and whose size does not fit C's, and a comparison unsafe.Sizeof(g) ==
+C.sizeof_x that is constantly false. Layouts are measured with the compiler's sizes on
+both sides: cgo's C.x carries C's offsets and size (members Go cannot express become
+_ [N]byte padding). Not reported: conversions between unrelated structs (sockaddr
+families), a smaller Go struct read as a prefix of a single C struct.
+
+Fix: do not guess a layout. Use cgo's own type C.x where its fields survive, C accessor
+functions, or encoding/binary at offsets computed in C (enum { ID_OFF = offsetof(packet_t,
+id) }). If a mirror is unavoidable, write C's padding out as _ [N]byte fields and assert
+unsafe.Sizeof/unsafe.Offsetof equal C.sizeof_x and C's offsetof at start-up. Go has no
+//go:pack directive.`,
+			Rule:  "cmd/cgo: \"Any C struct fields that cannot be expressed in Go such as bit fields or misaligned data are omitted from the Go struct, being replaced with appropriate padding to reach the next field or the end of the struct\"; \"The size of any C type T is available as C.sizeof_T\". Go spec: a struct field is aligned to its type's alignment.",
+			Traps: []string{"packed-struct-mirror"},
+		},
+	)
+}
