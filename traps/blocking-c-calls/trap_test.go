@@ -26,19 +26,21 @@ func TestBlockedCallsDoNotStarve(t *testing.T) {
 			if r.ExitCode != 0 {
 				t.Fatalf("bad -n %d: %v", n, r)
 			}
+			p := r.Int(t, "gomaxprocs")
 			if got := r.Int(t, "ticks"); got != ticks {
-				t.Errorf("GOMAXPROCS=%d n=%d: pure-Go goroutine made %d of %d rounds", r.Int(t, "gomaxprocs"), n, got, ticks)
+				t.Errorf("GOMAXPROCS=%d n=%d: pure-Go goroutine made %d of %d rounds", p, n, got, ticks)
 			}
 			if b := r.Int(t, "blocked_during_ticks"); b != n {
-				t.Errorf("GOMAXPROCS=%d n=%d: %d calls blocked while the goroutine ran, want all %d", r.Int(t, "gomaxprocs"), n, b, n)
+				t.Errorf("GOMAXPROCS=%d n=%d: %d calls blocked while the goroutine ran, want all %d", p, n, b, n)
 			}
 			before, blocked := r.Int(t, "threads_before"), r.Int(t, "threads_blocked")
-			// One thread per blocked call: at least n threads, n-1 of them new.
-			if blocked < n || blocked-before < n-1 {
-				t.Errorf("GOMAXPROCS=%d n=%d: %d threads (%d before), want one per blocked call", r.Int(t, "gomaxprocs"), n, blocked, before)
+			// One thread per blocked call, plus the one running main. (Not
+			// "n new threads": the runtime may reuse a few it made earlier.)
+			if blocked < n+1 {
+				t.Errorf("GOMAXPROCS=%d n=%d: %d threads, want at least %d (one per blocked call)", p, n, blocked, n+1)
 			}
 			t.Logf("bad GOMAXPROCS=%d n=%d: %d rounds done while %d calls blocked; threads %d -> %d",
-				r.Int(t, "gomaxprocs"), n, r.Int(t, "ticks"), r.Int(t, "blocked_during_ticks"), before, blocked)
+				p, n, r.Int(t, "ticks"), r.Int(t, "blocked_during_ticks"), before, blocked)
 		}
 	}
 }
