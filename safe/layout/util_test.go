@@ -1,0 +1,8 @@
+package layout
+
+import "unsafe"
+
+func unsafeSizeof[T any]() uintptr {
+	var v T
+	return unsafe.Sizeof(v)
+}
