@@ -413,8 +413,11 @@ func (fa *funcAnalysis) call(call *ast.CallExpr, st state, u use) {
 	for i, arg := range call.Args {
 		switch {
 		case released[i]:
-			fa.eval(arg, st, useRead)
-			fa.release(call, arg, st, false, false)
+			if len(fa.refs(arg)) == 0 {
+				fa.eval(arg, st, useTransfer) // e.g. C.consume(C.CString(s))
+				continue
+			}
+			fa.release(call, arg, st, false, false) // a second release is a double free, not also a use
 		case isC && stores[i]:
 			fa.eval(arg, st, useTransfer)
 		case isC:
