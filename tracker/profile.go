@@ -1,7 +1,13 @@
 package tracker
 
-// ProfileData is the C-heap profile of one run: allocation and in-use counts
-// per allocation stack.
+import (
+	"io"
+
+	"github.com/google/pprof/profile"
+)
+
+// ProfileData is the C-heap profile of one run: allocation counts per
+// allocation stack over the whole run, and what was still allocated at exit.
 type ProfileData struct {
 	Samples []ProfileSample
 }
@@ -34,4 +40,75 @@ func (b *builder) profileData() *ProfileData {
 		pd.Samples = append(pd.Samples, ProfileSample{Stack: st, AllocObjs: int64(raw.AllocObjs), AllocBytes: int64(raw.AllocSize), InuseObjs: c[0], InuseBytes: c[1]})
 	}
 	return pd
+}
+
+// Profile converts the data to a pprof profile with the sample types of Go's
+// heap profile (alloc_objects, alloc_space, inuse_objects, inuse_space), so
+// "go tool pprof" reads it like a heap profile of the C heap. Each stack's
+// leaf is the C entry point the Go code called (e.g. C.CString).
+func (pd *ProfileData) Profile() *profile.Profile {
+	p := &profile.Profile{
+		SampleType: []*profile.ValueType{
+			{Type: "alloc_objects", Unit: "count"},
+			{Type: "alloc_space", Unit: "bytes"},
+			{Type: "inuse_objects", Unit: "count"},
+			{Type: "inuse_space", Unit: "bytes"},
+		},
+		DefaultSampleType: "inuse_space",
+		PeriodType:        &profile.ValueType{Type: "space", Unit: "bytes"},
+		Period:            1,
+	}
+	funcs := map[string]*profile.Function{}
+	locs := map[string]*profile.Location{}
+	fn := func(name, file string) *profile.Function {
+		k := name + "\x00" + file
+		if f, ok := funcs[k]; ok {
+			return f
+		}
+		f := &profile.Function{ID: uint64(len(p.Function) + 1), Name: name, SystemName: name, Filename: file}
+		p.Function = append(p.Function, f)
+		funcs[k] = f
+		return f
+	}
+	loc := func(key string, lines []profile.Line, addr uint64) *profile.Location {
+		if l, ok := locs[key]; ok {
+			return l
+		}
+		l := &profile.Location{ID: uint64(len(p.Location) + 1), Address: addr, Line: lines}
+		p.Location = append(p.Location, l)
+		locs[key] = l
+		return l
+	}
+	for _, s := range pd.Samples {
+		var stack []*profile.Location
+		if s.Stack.Via != "" {
+			stack = append(stack, loc("via:"+s.Stack.Via, []profile.Line{{Function: fn(s.Stack.Via, "")}}, 0))
+		}
+		// Frames inlined at one PC share a location, innermost first.
+		for i := 0; i < len(s.Stack.Go); {
+			j := i
+			var lines []profile.Line
+			for ; j < len(s.Stack.Go); j++ {
+				f := s.Stack.Go[j]
+				lines = append(lines, profile.Line{Function: fn(f.Func, f.File), Line: int64(f.Line)})
+				if !f.Inlined {
+					j++
+					break
+				}
+			}
+			f := s.Stack.Go[i]
+			stack = append(stack, loc(stackKey(&Stack{Go: s.Stack.Go[i:j]}), lines, f.PC))
+			i = j
+		}
+		p.Sample = append(p.Sample, &profile.Sample{
+			Location: stack,
+			Value:    []int64{s.AllocObjs, s.AllocBytes, s.InuseObjs, s.InuseBytes},
+		})
+	}
+	return p
+}
+
+// WritePprof writes the profile in pprof's gzipped protobuf format.
+func (pd *ProfileData) WritePprof(w io.Writer) error {
+	return pd.Profile().Write(w)
 }

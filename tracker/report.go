@@ -202,6 +202,10 @@ func (b *builder) stack(id uint32, cpc uint64) *Stack {
 			st.Go = append(st.Go, fr)
 		}
 	}
+	// The test runner's frames below a test function say nothing.
+	for len(st.Go) > 1 && strings.HasPrefix(st.Go[len(st.Go)-1].Func, "testing.") {
+		st.Go = st.Go[:len(st.Go)-1]
+	}
 	b.memo[id] = st
 	return st
 }
@@ -242,7 +246,13 @@ func viaName(fn string) string {
 }
 
 func (b *builder) report(program string, pats []string, all bool) *Report {
-	r := &Report{Program: program, PID: b.rec.PID}
+	return b.reportFiltered(program, pats, all, nil)
+}
+
+// reportFiltered is report restricted to the live blocks keep accepts (nil:
+// all); bad frees are always included.
+func (b *builder) reportFiltered(program string, pats []string, all bool, keep func(*rawNode) bool) *Report {
+	r := &Report{Program: program, PID: b.rec.PID, Findings: []Finding{}}
 	r.Stats = Stats{Allocs: b.rec.Allocs, Frees: b.rec.Frees, AllocBytes: b.rec.AllocBytes, FreeBytes: b.rec.FreeBytes}
 	if b.rec.Flags&flagOverflow != 0 {
 		r.Warnings = append(r.Warnings, "the record file could not grow: some allocations were not tracked")
@@ -259,8 +269,9 @@ func (b *builder) report(program string, pats []string, all bool) *Report {
 	}
 	groups := map[string]*Finding{}
 	var order []string
-	for _, n := range b.rec.Nodes {
-		if n.State != stateLive {
+	for i := range b.rec.Nodes {
+		n := &b.rec.Nodes[i]
+		if n.State != stateLive || (keep != nil && !keep(n)) {
 			continue
 		}
 		if n.AStack == 0 {
@@ -358,25 +369,30 @@ func (r *Report) WriteText(w io.Writer) {
 	fmt.Fprintf(w, "cgoguard: %s (pid %d): %s\n", who, r.PID, summary(r.Findings))
 	for _, f := range r.Findings {
 		fmt.Fprintln(w)
-		switch f.Kind {
-		case KindLeak:
-			fmt.Fprintf(w, "LEAK: %d bytes in %d block%s allocated at %s%s, never freed\n", f.Bytes, f.Blocks, plural(f.Blocks), f.Site, via(f.Alloc))
-			writeStack(w, "allocated", f.Alloc)
-		case KindDoubleFree:
-			fmt.Fprintf(w, "DOUBLE FREE: %d-byte block %#x freed again at %s%s\n", f.Bytes, f.Ptr, f.Site, via(f.SecondFree))
-			writeStack(w, "second free", f.SecondFree)
-			writeStack(w, "first free", f.Free)
-			writeStack(w, "allocated", f.Alloc)
-		case KindInvalidFree:
-			fmt.Fprintf(w, "INVALID FREE: %#x is not a live C block, freed at %s%s\n", f.Ptr, f.Site, via(f.SecondFree))
-			writeStack(w, "freed", f.SecondFree)
-		case KindWriteAfterFree:
-			fmt.Fprintf(w, "WRITE AFTER FREE: byte %d of a %d-byte block %#x changed after it was freed at %s%s\n", f.Offset, f.Bytes, f.Ptr, f.Site, via(f.Free))
-			writeStack(w, "freed", f.Free)
-			writeStack(w, "allocated", f.Alloc)
-		}
+		r.writeFinding(w, f)
 	}
 	fmt.Fprintln(w)
+}
+
+// writeFinding prints one finding.
+func (r *Report) writeFinding(w io.Writer, f Finding) {
+	switch f.Kind {
+	case KindLeak:
+		fmt.Fprintf(w, "LEAK: %d bytes in %d block%s allocated at %s%s, never freed\n", f.Bytes, f.Blocks, plural(f.Blocks), f.Site, via(f.Alloc))
+		writeStack(w, "allocated", f.Alloc)
+	case KindDoubleFree:
+		fmt.Fprintf(w, "DOUBLE FREE: %d-byte block %#x freed again at %s%s\n", f.Bytes, f.Ptr, f.Site, via(f.SecondFree))
+		writeStack(w, "second free", f.SecondFree)
+		writeStack(w, "first free", f.Free)
+		writeStack(w, "allocated", f.Alloc)
+	case KindInvalidFree:
+		fmt.Fprintf(w, "INVALID FREE: %#x is not a live C block, freed at %s%s\n", f.Ptr, f.Site, via(f.SecondFree))
+		writeStack(w, "freed", f.SecondFree)
+	case KindWriteAfterFree:
+		fmt.Fprintf(w, "WRITE AFTER FREE: byte %d of a %d-byte block %#x changed after it was freed at %s%s\n", f.Offset, f.Bytes, f.Ptr, f.Site, via(f.Free))
+		writeStack(w, "freed", f.Free)
+		writeStack(w, "allocated", f.Alloc)
+	}
 }
 
 func via(s *Stack) string {

@@ -159,21 +159,26 @@ struct shard {
 	spin_t lock;
 	uint32_t freelist;     // recycled nodes (index + 1)
 	uint32_t *buckets;     // NBUCKETS chain heads (index + 1)
-	uint32_t *q;           // quarantine ring of node indices
-	uint32_t qhead, qlen;
-	uint64_t qbytes;
 	char pad[64];
 };
 static struct shard shards[NSHARDS];
 
 // ---- per-thread cache ----
+// The quarantine is per thread, FIFO: a thread's frees push out its own
+// oldest freed blocks once all threads together hold more than the budget.
+// (Per-address shards would not do: glibc hands the same few addresses back,
+// which would cycle through a few shards and never push out the others.)
 struct tcache {
+	uint32_t *ring; // node indices
+	uint32_t qhead, qlen;
 	uint32_t tid;
 	uint32_t last_id;
 	uint32_t last_n;
 	uint64_t last[MAXDEPTH + 1];
 };
 static __thread struct tcache tc __attribute__((tls_model("initial-exec")));
+static uint64_t qtotal; // bytes in all threads' quarantines
+static pthread_key_t qkey; // its destructor drains an exiting thread's quarantine
 
 static inline uint32_t gettid_cached(void) {
 	if (UNLIKELY(tc.tid == 0))
@@ -464,32 +469,66 @@ static inline uint32_t *find(struct shard *sh, uint64_t h, uint64_t p) {
 
 #define POISON 0xFD
 
+static void *anon(size_t n);
+
 static inline uint64_t poison_len(uint64_t size) { return size < conf.poison ? size : conf.poison; }
 
-// evict releases the oldest quarantined block of a shard (lock held).
-static void evict_one(struct shard *sh, struct shardstats *st) {
-	uint32_t i = sh->q[sh->qhead];
-	sh->qhead = (sh->qhead + 1) % QCAP;
-	sh->qlen--;
+// release_node really frees a quarantined block: checks its poison,
+// unlinks its node and hands the memory to glibc.
+static void release_node(uint32_t i) {
 	struct node *nd = node_at(i);
+	uint64_t h = hptr(nd->ptr);
+	struct shard *sh = shard_of(h);
 	uint8_t *p = (uint8_t *)nd->ptr;
-	uint64_t pl = poison_len(nd->size);
+	uint64_t size = nd->size, pl = poison_len(size);
+	spin_lock(&sh->lock);
 	for (uint64_t k = 0; k < pl; k++) {
 		if (p[k] != POISON) {
 			report(E_WRITE_AFTER_FREE, nd, nd->ptr, 0, 0, k);
 			break;
 		}
 	}
-	sh->qbytes -= nd->size;
-	// Unlink from its bucket.
-	uint32_t *link = find(sh, hptr(nd->ptr), nd->ptr);
+	uint32_t *link = find(sh, h, nd->ptr);
 	if (link && *link == i + 1)
 		*link = nd->next;
 	__libc_free(p);
 	__atomic_store_n(&nd->state, ST_RECYCLED, __ATOMIC_RELEASE);
 	nd->next = sh->freelist;
 	sh->freelist = i + 1;
-	st->evicted++;
+	sstats[h >> 58].evicted++;
+	spin_unlock(&sh->lock);
+	__atomic_fetch_sub(&qtotal, size, __ATOMIC_RELAXED);
+}
+
+static void evict_oldest(void) {
+	uint32_t i = tc.ring[tc.qhead];
+	tc.qhead = (tc.qhead + 1) % QCAP;
+	tc.qlen--;
+	release_node(i);
+}
+
+// quarantine holds node i (already marked freed and poisoned) back.
+static void quarantine(uint32_t i, uint64_t size) {
+	if (UNLIKELY(tc.ring == NULL)) {
+		tc.ring = anon(QCAP * sizeof(uint32_t));
+		if (tc.ring == NULL) {
+			__atomic_fetch_add(&qtotal, size, __ATOMIC_RELAXED);
+			release_node(i);
+			return;
+		}
+		pthread_setspecific(qkey, &tc);
+	}
+	while (tc.qlen > 0 && (tc.qlen >= QCAP || __atomic_load_n(&qtotal, __ATOMIC_RELAXED) + size > conf.quarantine))
+		evict_oldest();
+	tc.ring[(tc.qhead + tc.qlen) % QCAP] = i;
+	tc.qlen++;
+	__atomic_fetch_add(&qtotal, size, __ATOMIC_RELAXED);
+}
+
+static void drain_quarantine(void *arg) {
+	(void)arg;
+	while (tc.qlen > 0)
+		evict_oldest();
 }
 
 static void track_alloc(void *p, size_t size, int kind, uint64_t cpc) {
@@ -543,8 +582,7 @@ static int untrack(void *p, uint64_t cpc, int kind) {
 		st->frees++;
 		st->free_bytes += nd->size;
 		profile_count(nd->astack, 1, nd->size);
-		uint64_t budget = conf.quarantine / NSHARDS;
-		if (nd->size > budget) {
+		if (nd->size > conf.quarantine / 4) {
 			// Too big for the quarantine (or there is none): release now.
 			*link = nd->next;
 			__atomic_store_n(&nd->state, ST_RECYCLED, __ATOMIC_RELEASE);
@@ -555,13 +593,11 @@ static int untrack(void *p, uint64_t cpc, int kind) {
 		}
 		memset(p, POISON, poison_len(nd->size));
 		__atomic_store_n(&nd->state, ST_FREED, __ATOMIC_RELEASE);
-		while (sh->qlen > 0 && (sh->qlen >= QCAP || sh->qbytes + nd->size > budget))
-			evict_one(sh, st);
-		sh->q[(sh->qhead + sh->qlen) % QCAP] = idx - 1;
-		sh->qlen++;
-		sh->qbytes += nd->size;
 		st->quarantined++;
+		uint64_t size = nd->size;
 		spin_unlock(&sh->lock);
+		// Outside the lock: evicting takes other shards' locks.
+		quarantine(idx - 1, size);
 		return 0;
 	}
 	if (nd != NULL && nd->state == ST_FREED) {
@@ -706,8 +742,7 @@ __attribute__((constructor(101))) static void tracker_init(void) {
 	}
 	for (int i = 0; i < NSHARDS; i++) {
 		shards[i].buckets = anon(NBUCKETS * sizeof(uint32_t));
-		shards[i].q = anon(QCAP * sizeof(uint32_t));
-		if (shards[i].buckets == NULL || shards[i].q == NULL) {
+		if (shards[i].buckets == NULL) {
 			warn("out of memory; tracking off");
 			return;
 		}
@@ -738,6 +773,10 @@ __attribute__((constructor(101))) static void tracker_init(void) {
 	}
 	__atomic_store_n(&hdr->ready, 1, __ATOMIC_RELEASE);
 	pthread_atfork(NULL, NULL, atfork_child);
+	if (pthread_key_create(&qkey, drain_quarantine) != 0) {
+		warn("no thread key; tracking off");
+		return;
+	}
 	__atomic_store_n(&enabled, 1, __ATOMIC_RELEASE);
 }
 
