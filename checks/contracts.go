@@ -35,5 +35,40 @@ unsafe.Sizeof/unsafe.Offsetof equal C.sizeof_x and C's offsetof at start-up. Go 
 			Rule:  "cmd/cgo: \"Any C struct fields that cannot be expressed in Go such as bit fields or misaligned data are omitted from the Go struct, being replaced with appropriate padding to reach the next field or the end of the struct\"; \"The size of any C type T is available as C.sizeof_T\". Go spec: a struct field is aligned to its type's alignment.",
 			Traps: []string{"packed-struct-mirror"},
 		},
+		&Check{
+			Name:     "exportpanic",
+			Title:    "panic may escape an //export function into C",
+			Severity: Error,
+			Text: `When C calls an //export Go function and that function panics, the runtime unwinds
+the goroutine stack and the C stack in lock step: Go's deferred calls run, the C frames
+between are simply discarded. Everything C meant to do after the callback returned never
+happens: a mutex it took stays locked (the next caller deadlocks), a buffer it malloc'd
+leaks, a half-built structure stays half-built. If Go code above the C call recovers, the
+program goes on with that damage; if nothing recovers, the process dies.
+
+exportpanic reports an //export function that may panic on some path where no deferred
+recover is in place: an explicit panic, log.Panic*, a call of a must-style helper
+(Must*, must*) with non-constant arguments, or a call of a function of the same package
+that may itself panic that way (the report points at the call and, in related
+information, at the panic). A recover counts only when the deferred function calls
+recover() itself and does not panic again, and only for panics after the defer
+statement. Run-time errors (index out of range, nil dereference) are not reported: any
+function has them; the recover the fix adds covers them too.
+
+Fix: never let a panic leave an exported function. Defer a function at its top that
+recovers, reports the panic, and sets the result to the error code the C API expects;
+let C run its cleanup and return the code, and turn it into a Go error on the Go side:
+	//export goValidate
+	func goValidate(v C.int) (rc C.int) {
+		defer func() {
+			if r := recover(); r != nil {
+				log.Printf("goValidate: %v", r)
+				rc = -1
+			}
+		}()
+		...`,
+			Rule:  "runtime/cgocall.go: when a callback from C panics, \"the m.g0 stack and the m.curg stack will be unwound in lock step\": C frames are not run on the way.",
+			Traps: []string{"export-panic-skips-c-cleanup"},
+		},
 	)
 }

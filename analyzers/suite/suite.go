@@ -9,6 +9,7 @@ import (
 	"github.com/cgoguard/cgoguard/analyzers/cmemleak"
 	"github.com/cgoguard/cgoguard/analyzers/coverread"
 	"github.com/cgoguard/cgoguard/analyzers/cuseafterfree"
+	"github.com/cgoguard/cgoguard/analyzers/exportpanic"
 	"github.com/cgoguard/cgoguard/analyzers/structlayout"
 )
 
@@ -20,5 +21,6 @@ func All() []*analysis.Analyzer {
 		cuseafterfree.Analyzer,
 		coverread.Analyzer,
 		structlayout.Analyzer,
+		exportpanic.Analyzer,
 	}
 }
