@@ -24,7 +24,7 @@ Fix: release it once on every path, usually with
 	cs := C.CString(s)
 	defer C.free(unsafe.Pointer(cs))`,
 			Rule:  "cmd/cgo: \"C.CString ... is allocated in the C heap using malloc. It is the caller's responsibility to arrange for it to be freed\".",
-			Traps: []string{"cstring-never-freed"},
+			Traps: []string{"cstring-never-freed", "c-result-never-freed"},
 		},
 		&Check{
 			Name:     "cdoublefree",
@@ -50,7 +50,8 @@ including the seed's case of returning a pointer that a goroutine started by the
 function frees.
 
 Fix: keep the memory alive until its last use; release it after that, in one place.`,
-			Rule: "C: using a pointer after free is undefined behaviour.",
+			Rule:  "C: using a pointer after free is undefined behaviour.",
+			Traps: []string{"goroutine-frees-returned-pointer"},
 		},
 		&Check{
 			Name:     "coverread",
@@ -60,12 +61,14 @@ Fix: keep the memory alive until its last use; release it after that, in one pla
 spans n elements, whatever the size of the memory p points to. coverread reports n
 larger than the known size of p's block (C.malloc(k), C.CString of a constant, a C
 array), and C.GoString on memory from C.CBytes, which has no NUL terminator, so the
-read runs on until some unrelated zero byte.
+read runs on until some unrelated zero byte. It also reports the Heartbleed shape: a copy
+out of a fixed-size C array whose length is read from data (m.len) and never compared
+with anything before the copy.
 
 Fix: pass the real length; use C.GoStringN/C.GoBytes with the length for C.CBytes
 memory; safe/cstr offers bounded conversions.`,
 			Rule:  "cmd/cgo: \"C.GoStringN(*C.char, C.int) string\" copies exactly the given length.",
-			Traps: nil,
+			Traps: []string{"gostringn-over-read", "gostring-on-cbytes"},
 		},
 	)
 }

@@ -599,6 +599,7 @@ func (fa *funcAnalysis) overRead(call *ast.CallExpr, what string, st state) {
 	}
 	n, ok := v.IntConst(call.Args[1])
 	if !ok {
+		fa.uncheckedLength(call, what, ptr)
 		return
 	}
 	elem := int64(1)
@@ -666,4 +667,69 @@ func (fa *funcAnalysis) arraySize(p ast.Expr) (int64, bool) {
 		return 0, false
 	}
 	return fa.a.pass.TypesSizes.Sizeof(t), true
+}
+
+// uncheckedLength reports C.GoStringN(&x.arr[0], x.n) and the like: a copy out
+// of a fixed-size C array whose length is read from data (a field, an element)
+// and never compared with anything in the function before the copy. This is
+// the Heartbleed shape: the length is whatever the peer claimed.
+func (fa *funcAnalysis) uncheckedLength(call *ast.CallExpr, what string, ptr ast.Expr) {
+	if what == "unsafe.Slice" {
+		return
+	}
+	size, ok := fa.arraySize(ptr)
+	if !ok {
+		return
+	}
+	n := call.Args[1]
+	for {
+		c, ok := ast.Unparen(n).(*ast.CallExpr)
+		if !ok || !fa.isConversion(c) || len(c.Args) != 1 {
+			break
+		}
+		n = c.Args[0]
+	}
+	switch ast.Unparen(n).(type) {
+	case *ast.SelectorExpr, *ast.IndexExpr, *ast.StarExpr:
+	default:
+		return // a local, a computation or a call: may well be bounded
+	}
+	text := types.ExprString(n)
+	bounded := false
+	ast.Inspect(fa.body, func(x ast.Node) bool {
+		if bounded || x == nil || x.Pos() >= call.Pos() {
+			return !bounded
+		}
+		switch x := x.(type) {
+		case *ast.BinaryExpr:
+			switch x.Op {
+			case token.LSS, token.LEQ, token.GTR, token.GEQ:
+				if mentions(x.X, text) || mentions(x.Y, text) {
+					bounded = true
+				}
+			}
+		case *ast.CallExpr:
+			if id, ok := ast.Unparen(x.Fun).(*ast.Ident); ok && id.Name == "min" && mentions(x, text) {
+				bounded = true
+			}
+		}
+		return true
+	})
+	if bounded {
+		return
+	}
+	fa.find(Finding{Kind: OverRead, Pos: call.Pos(), End: call.End(),
+		Message: fmt.Sprintf("%s copies %s bytes out of a %d-byte array, and %s is read from data and never checked against the array's size in this function: a larger value copies the memory after the array; clamp it (min(int(%s), %d))", what, text, size, text, text, size)})
+}
+
+// mentions reports whether e contains an expression that prints as text.
+func mentions(e ast.Expr, text string) bool {
+	found := false
+	ast.Inspect(e, func(n ast.Node) bool {
+		if x, ok := n.(ast.Expr); ok && !found && types.ExprString(x) == text {
+			found = true
+		}
+		return !found
+	})
+	return found
 }

@@ -62,3 +62,27 @@ func cstringIsTerminated() string {
 	defer C.free(unsafe.Pointer(cs))
 	return C.GoString(cs)
 }
+
+type msg struct {
+	n    C.int
+	body [16]C.char
+}
+
+func heartbleed(m *msg) string {
+	return C.GoStringN(&m.body[0], m.n) // want `C.GoStringN copies m.n bytes out of a 16-byte array, and m.n is read from data and never checked`
+}
+
+func clamped(m *msg) string {
+	n := m.n
+	if m.n > 16 {
+		n = 16
+	}
+	return C.GoStringN(&m.body[0], n)
+}
+
+func checkedField(m *msg) string {
+	if m.n > C.int(len(m.body)) {
+		return ""
+	}
+	return C.GoStringN(&m.body[0], m.n)
+}
