@@ -1,12 +1,12 @@
 package carena
 
+//lint:file-ignore U1000 test types are read through reflection and unsafe.Sizeof only
+
 import (
 	"bytes"
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"unsafe"
@@ -126,8 +126,7 @@ func TestCheckedBuildTag(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the package a second time")
 	}
-	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
-	cmd := exec.Command(gobin, "test", "-count=1", "-tags", "cgoguard_checked", "-run", "^(TestCheckedBuildTag|TestCheckedReports.*|TestAllocRejectsGoPointersWhenChecked)$", "-v", ".")
+	cmd := exec.Command("go", "test", "-count=1", "-tags", "cgoguard_checked", "-run", "^(TestCheckedBuildTag|TestCheckedReports.*|TestAllocRejectsGoPointersWhenChecked)$", "-v", ".")
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("checked build: %v\n%s", err, out)
@@ -193,7 +192,7 @@ func TestBuffersAlignmentAndOversize(t *testing.T) {
 	if uintptr(q) < uintptr(m) || uintptr(q) >= uintptr(m)+256 {
 		t.Errorf("small allocation after oversize left the chunk: %p vs %p", q, m)
 	}
-	if a.Malloc(0) == a.Malloc(0) {
+	if p0, p1 := a.Malloc(0), a.Malloc(0); p0 == p1 {
 		t.Error("two Malloc(0) share a pointer")
 	}
 }

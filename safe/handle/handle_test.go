@@ -1,5 +1,7 @@
 package handle
 
+//lint:file-ignore U1000 state.buf exists for its size
+
 import (
 	"fmt"
 	"runtime"
