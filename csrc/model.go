@@ -63,6 +63,10 @@ type Func struct {
 	// ReturnsThreadLocal is set when the result points into __thread /
 	// _Thread_local storage (or a knowledge.DB thread-local function's result).
 	ReturnsThreadLocal *Evidence
+
+	// Partial is non-empty when the summary may miss facts, and says why:
+	// the body (or a callee's) could not be parsed. Facts that are set hold.
+	Partial string
 }
 
 // Preamble is the C text of one Go file's cgo preamble.
