@@ -370,3 +370,23 @@ func TestGoVersionGate(t *testing.T) {
 		t.Skip("linux/amd64 only")
 	}
 }
+
+// TestStress: 8 threads x 10^6 iterations of mixed allocations and frees,
+// every 1000th block leaked with a size that names its thread. A lost record
+// would lower the count, a torn one change the bytes or split the site, a
+// misattributed one move it to another line; a race in the free path would
+// show up as a false double or invalid free.
+func TestStress(t *testing.T) {
+	if testing.Short() {
+		t.Skip("16 million allocator calls")
+	}
+	res := run(t, program(t, "prog"), Options{Env: append(os.Environ(), "STRESS_N=1000000")}, "stress")
+	f := only(t, res, KindLeak)
+	// 1000 blocks per thread; thread g's are 100+g bytes.
+	if f.Blocks != 8000 || f.Bytes != 1000*(100+101+102+103+104+105+106+107) || f.Site != mark(t, "stress-leak") {
+		t.Fatalf("%d blocks, %d bytes at %s; want 8000, 828000 at %s", f.Blocks, f.Bytes, f.Site, mark(t, "stress-leak"))
+	}
+	if s := res.Reports[0].Stats; s.Allocs < 8_000_000 || s.Frees < 7_992_000 {
+		t.Fatalf("tracker saw %d allocs, %d frees; want >= 8e6, 7.992e6", s.Allocs, s.Frees)
+	}
+}

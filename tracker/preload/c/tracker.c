@@ -168,13 +168,18 @@ static struct shard shards[NSHARDS];
 // oldest freed blocks once all threads together hold more than the budget.
 // (Per-address shards would not do: glibc hands the same few addresses back,
 // which would cycle through a few shards and never push out the others.)
+#define NLAST 4
+struct lastst {
+	uint32_t id, n, flags, pad;
+	uint64_t pcs[MAXDEPTH + 1];
+};
 struct tcache {
 	uint32_t *ring; // node indices
 	uint32_t qhead, qlen;
 	uint32_t tid;
-	uint32_t last_id;
-	uint32_t last_n;
-	uint64_t last[MAXDEPTH + 1];
+	// The last stacks this thread interned, by call site: an allocation
+	// and the free that follows it alternate between two stacks.
+	struct lastst last[NLAST];
 };
 static __thread struct tcache tc __attribute__((tls_model("initial-exec")));
 static uint64_t qtotal; // bytes in all threads' quarantines
@@ -388,17 +393,23 @@ static uint32_t capture(uint64_t cpc) {
 	if (n == 0)
 		return 0;
 	n++;
-	// Most allocation sites repeat: compare with this thread's last stack
-	// before touching the shared index.
-	if (tc.last_id && tc.last_n == (uint32_t)n && (tc.last[MAXDEPTH] == flags) &&
-	    memcmp(tc.last, pcs, n * 8) == 0)
-		return tc.last_id;
+	// Most allocation sites repeat: compare with this thread's last
+	// stacks from the same C caller and Go call site before touching the
+	// shared index.
+	struct lastst *l = &tc.last[(pcs[0] ^ (pcs[n > 2 ? 2 : 1] >> 4)) % NLAST];
+	if (l->id && l->n == (uint32_t)n && l->flags == flags) {
+		int k = 0;
+		while (k < n && l->pcs[k] == pcs[k]) // short: a call to memcmp costs more
+			k++;
+		if (k == n)
+			return l->id;
+	}
 	uint32_t id = intern_stack(pcs, n, flags);
 	if (id) {
-		memcpy(tc.last, pcs, n * 8);
-		tc.last_n = n;
-		tc.last[MAXDEPTH] = flags;
-		tc.last_id = id;
+		memcpy(l->pcs, pcs, n * 8);
+		l->n = n;
+		l->flags = flags;
+		l->id = id;
 	}
 	return id;
 }
@@ -523,6 +534,15 @@ static void quarantine(uint32_t i, uint64_t size) {
 	tc.ring[(tc.qhead + tc.qlen) % QCAP] = i;
 	tc.qlen++;
 	__atomic_fetch_add(&qtotal, size, __ATOMIC_RELAXED);
+	// The oldest blocks are cold by the time they leave: prefetch what
+	// the next evictions touch (node, then block, chunk header, bucket).
+	if (tc.qlen > 2) {
+		struct node *n0 = node_at(tc.ring[tc.qhead]);
+		uint64_t h = hptr(n0->ptr);
+		__builtin_prefetch((char *)n0->ptr - 16, 1);
+		__builtin_prefetch(&shard_of(h)->buckets[bucket_of(h)], 1);
+		__builtin_prefetch(node_at(tc.ring[(tc.qhead + 1) % QCAP]), 1);
+	}
 }
 
 static void drain_quarantine(void *arg) {

@@ -8,6 +8,8 @@ import "C"
 import (
 	"fmt"
 	"os"
+	"runtime"
+	"strconv"
 	"sync"
 	"syscall"
 	"unsafe"
@@ -90,6 +92,42 @@ func goroutines() {
 	wg.Wait()
 }
 
+// stress runs 8 threads x n iterations of mixed C allocations and frees;
+// every 1000th block is leaked, its size telling which thread leaked it.
+func stress(n int) {
+	var wg sync.WaitGroup
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			runtime.LockOSThread() // 8 real threads hitting the allocator
+			defer runtime.UnlockOSThread()
+			var ring [16]*C.char
+			for i := 0; i < n; i++ {
+				if i%1000 == 999 {
+					keepMu.Lock()
+					keep = append(keep, unsafe.Pointer(C.make_buf(C.int(100+g)))) // MARK:stress-leak
+					keepMu.Unlock()
+					continue
+				}
+				k := i % 16
+				if ring[k] != nil {
+					C.free(unsafe.Pointer(ring[k]))
+				}
+				ring[k] = C.make_buf(C.int(8 + i%64))
+			}
+			for _, p := range ring {
+				if p != nil {
+					C.free(unsafe.Pointer(p))
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+var keepMu sync.Mutex
+
 func callback() {
 	C.call_back(3) // MARK:callback-outer
 }
@@ -123,6 +161,9 @@ func main() {
 			goroutines()
 		case "callback":
 			callback()
+		case "stress":
+			n, _ := strconv.Atoi(os.Getenv("STRESS_N"))
+			stress(n)
 		case "cthread":
 			cthread()
 		case "exit":
