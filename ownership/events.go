@@ -195,7 +195,13 @@ func (fa *funcAnalysis) assign(lhs, rhs []ast.Expr, tok token.Token, st state) {
 			fa.eval(l.X, st, useRead)
 		case *ast.IndexExpr:
 			fa.eval(l.X, st, useRead)
-			fa.eval(l.Index, st, useRead)
+			keyUse := useRead
+			if t := fa.a.v.Info.TypeOf(l.X); t != nil {
+				if _, isMap := t.Underlying().(*types.Map); isMap {
+					keyUse = useTransfer // a map key can be found, and freed, later
+				}
+			}
+			fa.eval(l.Index, st, keyUse)
 		case *ast.StarExpr:
 			fa.eval(l.X, st, useRead)
 		}

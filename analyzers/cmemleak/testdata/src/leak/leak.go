@@ -146,3 +146,13 @@ func suppressed(s string) {
 	//cgoguard:ignore cmemleak the C library keeps this name for the life of the process
 	C.name_len(C.CString(s))
 }
+
+var registry = map[unsafe.Pointer]string{}
+
+// The go-sqlite3 handle pattern: the C pointer is a map key, freed later by
+// whoever deletes the entry.
+func mapKey(v string) unsafe.Pointer {
+	p := C.malloc(1)
+	registry[p] = v
+	return p
+}
