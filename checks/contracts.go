@@ -70,5 +70,40 @@ let C run its cleanup and return the code, and turn it into a Go error on the Go
 			Rule:  "runtime/cgocall.go: when a callback from C panics, \"the m.g0 stack and the m.curg stack will be unwound in lock step\": C frames are not run on the way.",
 			Traps: []string{"export-panic-skips-c-cleanup"},
 		},
+		&Check{
+			Name:     "finalizerclose",
+			Title:    "C field freed by Close and again by a finalizer, cleanup or second Close",
+			Severity: Error,
+			Text: `A Go wrapper of a C resource often frees it twice: its Close frees the C field, and
+a finalizer (runtime.SetFinalizer) or cleanup (runtime.AddCleanup) registered as a
+safety net frees it again once the wrapper is collected, because nothing disarmed it. A
+finalizer stays armed until runtime.SetFinalizer(x, nil); a cleanup until its Stop
+method is called, and a cleanup was handed its own copy of the pointer, so clearing the
+field does not help it. The second free happens later, on the finalizer goroutine:
+glibc aborts ("free(): double free detected") when it notices, and the heap is silently
+corrupted when it does not. The same double free happens when Close is called twice (a
+deferred Close plus an explicit one) and does not clear the field.
+
+finalizerclose looks at the Close, Free, Release and Destroy methods of each type. A
+method frees field f when it passes recv.f to C.free, to a known deallocator, to a C
+function whose C body frees that parameter, to a package function that frees its
+parameter, or calls another method that does. It reports such a free when a finalizer
+or cleanup registered for the type frees the same field and the method does not cancel
+it (for a finalizer, clearing the field or a closed-flag guard that the finalizer passes
+through also suffices); and, with no safety net, when the method neither clears the
+field nor is guarded (closed flag, sync.Once).
+
+Fix: make the release idempotent and disarm the safety net:
+	func (c *Conn) Close() {
+		if c.h != nil {
+			runtime.SetFinalizer(c, nil) // or c.cleanup.Stop()
+			C.conn_close(c.h)
+			c.h = nil
+		}
+	}
+Give a cleanup the handle, not the object, and treat it as a leak safety net only.`,
+			Rule:  "runtime.SetFinalizer: \"SetFinalizer(obj, nil) clears any finalizer associated with obj\"; runtime.Cleanup.Stop: \"Stop cancels the cleanup call\". C: freeing a pointer twice is undefined behaviour.",
+			Traps: []string{"close-and-finalizer-double-free"},
+		},
 	)
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/cgoguard/cgoguard/analyzers/coverread"
 	"github.com/cgoguard/cgoguard/analyzers/cuseafterfree"
 	"github.com/cgoguard/cgoguard/analyzers/exportpanic"
+	"github.com/cgoguard/cgoguard/analyzers/finalizerclose"
 	"github.com/cgoguard/cgoguard/analyzers/structlayout"
 )
 
@@ -22,5 +23,6 @@ func All() []*analysis.Analyzer {
 		coverread.Analyzer,
 		structlayout.Analyzer,
 		exportpanic.Analyzer,
+		finalizerclose.Analyzer,
 	}
 }
