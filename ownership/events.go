@@ -431,12 +431,23 @@ func (fa *funcAnalysis) call(call *ast.CallExpr, st state, u use) {
 		case fn != nil && fa.a.calleeBorrows(fn, i):
 			fa.eval(arg, st, useRead)
 		case fn == nil && isBuiltin(v.Info, call.Fun):
+			if i > 0 && builtinName(call.Fun) == "append" {
+				fa.eval(arg, st, useTransfer) // stored in the slice
+				continue
+			}
 			fa.eval(arg, st, useRead)
 		default:
 			// A Go function we know nothing of may keep or release it.
 			fa.eval(arg, st, useTransfer)
 		}
 	}
+}
+
+func builtinName(fun ast.Expr) string {
+	if id, ok := ast.Unparen(fun).(*ast.Ident); ok {
+		return id.Name
+	}
+	return ""
 }
 
 func isBuiltin(info *types.Info, fun ast.Expr) bool {

@@ -117,7 +117,7 @@ func runVet(args []string, stdout, stderr io.Writer) int {
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	runErr := cmd.Run()
 
-	diags, problems := decodeVetJSON(&out)
+	diags, problems, analysed := decodeVetJSON(&out)
 	var ee *exec.ExitError
 	if runErr != nil && !errors.As(runErr, &ee) {
 		fmt.Fprintf(stderr, "cgoguard vet: running go vet: %v\n", runErr)
@@ -128,6 +128,12 @@ func runVet(args []string, stdout, stderr io.Writer) int {
 	// When it succeeds, stderr holds only C compiler warnings: shown with -v.
 	if runErr != nil || *verbose {
 		problems = append(vetProblems(errOut.String()), problems...)
+	}
+	if runErr != nil {
+		// Packages go vet could not cgo-process: analyse their raw files.
+		more, notes := analysePartially(pkgs, *tags, analysed)
+		diags = append(diags, more...)
+		problems = append(problems, notes...)
 	}
 	for _, p := range problems {
 		fmt.Fprintln(stderr, p)
@@ -168,9 +174,10 @@ func runVet(args []string, stdout, stderr io.Writer) int {
 
 // decodeVetJSON reads go vet -json's stream: one object per package, mapping
 // package → analyzer → findings, or → {"error": "..."}.
-func decodeVetJSON(r io.Reader) ([]diagnostic, []string) {
+func decodeVetJSON(r io.Reader) ([]diagnostic, []string, map[string]bool) {
 	var diags []diagnostic
 	var problems []string
+	analysed := map[string]bool{}
 	dec := json.NewDecoder(r)
 	for {
 		var tree map[string]map[string]json.RawMessage
@@ -181,6 +188,10 @@ func decodeVetJSON(r io.Reader) ([]diagnostic, []string) {
 			break
 		}
 		for pkg, byAnalyzer := range tree {
+			if i := strings.Index(pkg, " ["); i >= 0 {
+				analysed[pkg[:i]] = true // "p [p.test]": p with its tests
+			}
+			analysed[pkg] = true
 			for analyzer, raw := range byAnalyzer {
 				var ds []diagnostic
 				if err := json.Unmarshal(raw, &ds); err != nil {
@@ -212,7 +223,7 @@ func decodeVetJSON(r io.Reader) ([]diagnostic, []string) {
 			uniq = append(uniq, d)
 		}
 	}
-	return uniq, problems
+	return uniq, problems, analysed
 }
 
 // vetProblems condenses go vet's stderr into one line per failing package.

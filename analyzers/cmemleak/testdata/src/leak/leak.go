@@ -156,3 +156,11 @@ func mapKey(v string) unsafe.Pointer {
 	registry[p] = v
 	return p
 }
+
+func appended(names []string) []*C.char {
+	var out []*C.char
+	for _, n := range names {
+		out = append(out, C.CString(n))
+	}
+	return out
+}
