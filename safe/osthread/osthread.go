@@ -36,9 +36,12 @@
 //
 // Handing a call to another OS thread and back costs two thread wake-ups
 // (futex), several microseconds each. So after each call the thread, and
-// the caller waiting for a result, spin for a short while (Spin, 50 µs by
+// the caller waiting for a result, spin for a short while (Spin, 20 µs by
 // default) before they sleep: back-to-back calls then cost well under 2 µs.
-// Spinning burns CPU on one P while it lasts; Spin(0) turns it off.
+// Spinning burns CPU on one P while it lasts, and on an oversubscribed
+// machine a spinning thread loses the CPU and waits longer than a sleeping
+// one would; so a caller whose spin failed sleeps at once next time, until a
+// sleep shows that spinning would have paid. Spin(0) turns spinning off.
 package osthread
 
 import (
@@ -62,7 +65,7 @@ var ErrClosed = errors.New("osthread: thread closed")
 var ErrGoexit = errors.New("osthread: function called runtime.Goexit; the thread has exited")
 
 // DefaultSpin is how long a Thread and its callers spin by default.
-const DefaultSpin = 50 * time.Microsecond
+const DefaultSpin = 20 * time.Microsecond
 
 // PanicError carries a panic from the thread back to Do's caller.
 type PanicError struct {
@@ -89,8 +92,9 @@ func Spin(d time.Duration) Option { return func(t *Thread) { t.spin = d } }
 
 // Thread is one locked OS thread that runs the functions given to Do.
 type Thread struct {
-	spin time.Duration
-	tid  int
+	spin   time.Duration
+	spinOK atomic.Bool // callers' last spin-wait worked (or a park was short)
+	tid    int
 
 	mu     sync.RWMutex // Do holds R while handing a call over; Close takes W
 	closed bool
@@ -108,8 +112,9 @@ const (
 )
 
 type call struct {
-	f     func()
-	state atomic.Int32
+	f      func()
+	state  atomic.Int32
+	parked atomic.Bool // the caller stopped spinning and sleeps on done
 	done  chan struct{} // one token per finished call
 	pe    *PanicError
 	err   error
@@ -123,6 +128,7 @@ func New(opts ...Option) *Thread {
 	for _, o := range opts {
 		o(t)
 	}
+	t.spinOK.Store(true)
 	started := make(chan struct{})
 	go t.loop(started)
 	<-started
@@ -140,23 +146,28 @@ func (t *Thread) loop(started chan struct{}) {
 	close(started)
 	defer close(t.exited)
 	defer t.abandon()
+	spin := false
 	for {
-		c, ok := t.next()
+		c, ok := t.next(spin)
 		if !ok {
 			return
 		}
 		if !c.state.CompareAndSwap(queued, running) {
 			continue // its caller gave up waiting
 		}
-		if exited := t.run(c); exited {
+		exited, callerParked := t.run(c)
+		if exited {
 			return
 		}
+		// A parked caller was just made runnable on this thread's P; spinning
+		// would keep that P, and the caller, waiting. Sleep and hand the P over.
+		spin = !callerParked
 	}
 }
 
-// next returns the next call, spinning for t.spin before it sleeps.
-func (t *Thread) next() (*call, bool) {
-	if t.spin > 0 {
+// next returns the next call, spinning for t.spin first if spin is set.
+func (t *Thread) next(spin bool) (*call, bool) {
+	if spin && t.spin > 0 {
 		deadline := time.Now().Add(t.spin)
 		for i := 0; ; i++ {
 			select {
@@ -174,12 +185,14 @@ func (t *Thread) next() (*call, bool) {
 }
 
 // run calls c.f, turning a panic into c.pe; it reports whether c.f called
-// runtime.Goexit, which is unwinding this goroutine.
-func (t *Thread) run(c *call) (goexit bool) {
+// runtime.Goexit, which is unwinding this goroutine, and whether the caller
+// had stopped spinning.
+func (t *Thread) run(c *call) (goexit, callerParked bool) {
 	normal := false
 	defer func() {
 		// Publish the outcome, then the state, then the token; after the token
 		// c belongs to the caller again (and maybe to its next Do).
+		callerParked = c.parked.Load()
 		if normal {
 			c.state.Store(finished)
 			c.done <- struct{}{}
@@ -200,7 +213,7 @@ func (t *Thread) run(c *call) (goexit bool) {
 	}()
 	c.f()
 	normal = true
-	return false
+	return false, false
 }
 
 // abandon closes the Thread from its own goroutine's way out and fails the
@@ -228,6 +241,7 @@ func (t *Thread) Do(ctx context.Context, f func()) error {
 	c := callPool.Get().(*call)
 	c.f = f
 	c.state.Store(queued)
+	c.parked.Store(false)
 
 	t.mu.RLock()
 	if t.closed {
@@ -244,7 +258,10 @@ func (t *Thread) Do(ctx context.Context, f func()) error {
 	}
 	t.mu.RUnlock()
 
-	if !t.spinWait(c) {
+	spun := t.spin > 0 && t.spinOK.Load()
+	if !spun || !t.spinWait(c) {
+		c.parked.Store(true)
+		start := time.Now()
 		select {
 		case <-c.done:
 		case <-ctx.Done():
@@ -254,6 +271,9 @@ func (t *Thread) Do(ctx context.Context, f func()) error {
 			}
 			<-c.done // started: it runs to completion
 		}
+		// Spin next time only if spinning would have paid: when the machine is
+		// oversubscribed, spinning threads lose the CPU and make things worse.
+		t.spinOK.Store(time.Since(start) < t.spin)
 	}
 	pe, err := c.pe, c.err
 	c.f, c.pe, c.err = nil, nil, nil
