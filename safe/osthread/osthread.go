@@ -114,10 +114,10 @@ const (
 type call struct {
 	f      func()
 	state  atomic.Int32
-	parked atomic.Bool // the caller stopped spinning and sleeps on done
-	done  chan struct{} // one token per finished call
-	pe    *PanicError
-	err   error
+	parked atomic.Bool   // the caller stopped spinning and sleeps on done
+	done   chan struct{} // one token per finished call
+	pe     *PanicError
+	err    error
 }
 
 var callPool = sync.Pool{New: func() any { return &call{done: make(chan struct{}, 1)} }}
