@@ -33,10 +33,14 @@
 // blocks, at most 64 MiB). A read or write through a pointer that outlived
 // Free then faults on the spot, in C or in Go, and a signal handler prints
 //
-//	cgoguard/carena: use after Free: address 0x7f..., 3 bytes into a block ...
-//	freed at main.handle (main.go:42); arena created at main.handle (main.go:30)
+//	cgoguard/carena: use after Free: address 0x7f... is 3 bytes into a block of 4096 bytes of an arena that was freed
+//	freed at main.handle (/src/app/main.go:42) <- main.main (/src/app/main.go:12)
+//	arena created at main.handle (/src/app/main.go:30) <- main.main (/src/app/main.go:12)
 //
-// before Go's own crash report. Without the tag, a use after Free reads
+// before Go's own crash report ("signal SIGSEGV" for a fault in C,
+// "unexpected fault address" in Go). The handler is installed at the first
+// checked Free and passes every signal on to the handler that was there
+// before, Go's. Without the tag, a use after Free reads
 // whatever malloc put there next: the bug that this mode exists to surface.
 // Checked mode also panics when Alloc or Make is given a type that holds Go
 // pointers. It is for tests and debugging: every chunk costs a mmap.
