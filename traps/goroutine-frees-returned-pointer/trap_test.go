@@ -64,18 +64,29 @@ func TestUseAfterFree(t *testing.T) {
 
 	// glibc.malloc.tcache_count=0: frees go to the arena's bins, shared by
 	// threads, so main's next malloc of the same size takes the freed chunk.
-	tuned := trapt.RunOpts(t, trapt.Options{Env: []string{"GLIBC_TUNABLES=glibc.malloc.tcache_count=0"}}, bad)
-	if tuned.ExitCode != 0 {
-		t.Fatalf("bad, tcache off: %v", tuned)
+	// Measured 300/300 runs on an idle machine; one miss was seen when eight
+	// test packages built at once (another malloc of that size got in first),
+	// so the test runs it three times and needs the reuse in at least one.
+	reused := 0
+	for i := 0; i < 3; i++ {
+		tuned := trapt.RunOpts(t, trapt.Options{Env: []string{"GLIBC_TUNABLES=glibc.malloc.tcache_count=0"}}, bad)
+		if tuned.ExitCode != 0 {
+			t.Fatalf("bad, tcache off: %v", tuned)
+		}
+		if tuned.Int(t, "intact_at_last_use") != 0 {
+			t.Errorf("bad, tcache off: string still intact after the free\n%v", tuned)
+		}
+		if v, _ := tuned.Value("reused"); v == "true" {
+			if got := quoted(t, tuned, "read_after_next_alloc"); got != other {
+				t.Errorf("bad, tcache off: chunk reused but the returned pointer reads %q, want %q", got, other)
+			}
+			reused++
+		}
 	}
-	if v, _ := tuned.Value("reused"); v != "true" {
-		t.Errorf("bad, tcache off: freed chunk not reused by the next malloc\n%v", tuned)
+	if reused == 0 {
+		t.Errorf("bad, tcache off: the freed chunk was never handed to main's next malloc in 3 runs")
 	}
-	if got := quoted(t, tuned, "read_after_next_alloc"); got != other {
-		t.Errorf("bad, tcache off: returned pointer reads %q, want the next request's %q", got, other)
-	} else {
-		t.Logf("bad, tcache off: returned pointer now reads %q", got)
-	}
+	t.Logf("bad, tcache off: in %d of 3 runs the returned pointer read the next request's %q", reused, other)
 
 	for _, env := range [][]string{nil, {"GLIBC_TUNABLES=glibc.malloc.tcache_count=0"}} {
 		g := trapt.RunOpts(t, trapt.Options{Env: env}, good)
