@@ -63,12 +63,28 @@ func threadScenario(sc string) {
 	runtime.GC()
 	base := threads()
 
+	var inC, mostInC, passes atomic.Int64
 	switch sc {
 	case "gated":
 		g := New(16)
 		for range 5000 {
 			wg.Go(func() {
-				if err := g.Do(context.Background(), func() { ctest.Usleep(1000) }); err != nil {
+				err := g.Do(context.Background(), func() {
+					n := inC.Add(1)
+					for m := mostInC.Load(); n > m && !mostInC.CompareAndSwap(m, n); m = mostInC.Load() {
+					}
+					// The first calls are long: the runtime takes a P away from
+					// a goroutine in C only once sysmon has seen it there for a
+					// whole tick, and an idle sysmon ticks every 10 ms. After
+					// that it ticks fast, and 1 ms calls each get a thread.
+					us := 1000
+					if passes.Add(1) <= 32 {
+						us = 30_000
+					}
+					ctest.Usleep(us)
+					inC.Add(-1)
+				})
+				if err != nil {
 					panic(err)
 				}
 			})
@@ -79,10 +95,10 @@ func threadScenario(sc string) {
 		}
 	}
 	wg.Wait()
-	fmt.Printf("baseline=%d peak=%d\n", base, threads())
+	fmt.Printf("baseline=%d peak=%d inC=%d\n", base, threads(), mostInC.Load())
 }
 
-func runThreadScenario(t *testing.T, sc string) (base, peak int) {
+func runThreadScenario(t *testing.T, sc string) (base, peak, inC int) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), "CGATE_SCENARIO="+sc)
@@ -90,17 +106,20 @@ func runThreadScenario(t *testing.T, sc string) (base, peak int) {
 	if err != nil {
 		t.Fatalf("%s: %v\n%s", sc, err, out)
 	}
-	if _, err := fmt.Sscanf(string(out), "baseline=%d peak=%d", &base, &peak); err != nil {
+	if _, err := fmt.Sscanf(string(out), "baseline=%d peak=%d inC=%d", &base, &peak, &inC); err != nil {
 		t.Fatalf("%s: cannot parse %q: %v", sc, out, err)
 	}
-	t.Logf("%s: threads baseline=%d peak=%d", sc, base, peak)
-	return base, peak
+	t.Logf("%s: threads baseline=%d peak=%d; most goroutines in C at once: %d", sc, base, peak, inC)
+	return base, peak, inC
 }
 
 // 5,000 goroutines through a gate of 16, each blocking 1 ms in C: the process
 // never holds more than 16 threads beyond the runtime's own.
 func TestGateBoundsThreads(t *testing.T) {
-	base, peak := runThreadScenario(t, "gated")
+	base, peak, inC := runThreadScenario(t, "gated")
+	if inC != 16 {
+		t.Errorf("at most %d goroutines were in C at once, want the gate full (16): the bound was not exercised", inC)
+	}
 	if peak > base+16 {
 		t.Errorf("gate of 16: %d threads, more than baseline %d + 16", peak, base)
 	}
@@ -108,7 +127,7 @@ func TestGateBoundsThreads(t *testing.T) {
 
 // The same shape without a gate: every goroutine blocked in C holds a thread.
 func TestWithoutGateThreadsGrow(t *testing.T) {
-	base, peak := runThreadScenario(t, "ungated")
+	base, peak, _ := runThreadScenario(t, "ungated")
 	if peak <= base+16 {
 		t.Errorf("300 unbounded blocking calls used only %d threads (baseline %d): the measurement shows nothing", peak, base)
 	}
