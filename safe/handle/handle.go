@@ -34,7 +34,7 @@
 //		...
 //	}
 //
-// Creation stacks cost about a microsecond per New, so they are recorded by
+// Creation stacks cost one to two microseconds per New and Delete, so they are recorded by
 // default only in test binaries (testing.Testing); RecordStacks changes that.
 package handle
 

@@ -38,10 +38,11 @@
 // (futex), several microseconds each. So after each call the thread, and
 // the caller waiting for a result, spin for a short while (Spin, 20 µs by
 // default) before they sleep: back-to-back calls then cost well under 2 µs.
-// Spinning burns CPU on one P while it lasts, and on an oversubscribed
-// machine a spinning thread loses the CPU and waits longer than a sleeping
-// one would; so a caller whose spin failed sleeps at once next time, until a
-// sleep shows that spinning would have paid. Spin(0) turns spinning off.
+// Spinning keeps a P and burns CPU while it lasts; it calls sched_yield as it
+// goes, so that a caller and a thread that the OS put on the same core take
+// turns instead of each spinning out its time slice. After serving a caller
+// that had stopped spinning, the thread sleeps at once, since that caller is
+// waiting for the thread's P. Spin(0) turns spinning off.
 package osthread
 
 import (
@@ -92,9 +93,8 @@ func Spin(d time.Duration) Option { return func(t *Thread) { t.spin = d } }
 
 // Thread is one locked OS thread that runs the functions given to Do.
 type Thread struct {
-	spin   time.Duration
-	spinOK atomic.Bool // callers' last spin-wait worked (or a park was short)
-	tid    int
+	spin time.Duration
+	tid  int
 
 	mu     sync.RWMutex // Do holds R while handing a call over; Close takes W
 	closed bool
@@ -128,7 +128,6 @@ func New(opts ...Option) *Thread {
 	for _, o := range opts {
 		o(t)
 	}
-	t.spinOK.Store(true)
 	started := make(chan struct{})
 	go t.loop(started)
 	<-started
@@ -175,8 +174,11 @@ func (t *Thread) next(spin bool) (*call, bool) {
 				return c, ok
 			default:
 			}
-			if i%64 == 63 && time.Now().After(deadline) {
-				break
+			if i%64 == 63 {
+				if time.Now().After(deadline) {
+					break
+				}
+				yield()
 			}
 		}
 	}
@@ -258,10 +260,8 @@ func (t *Thread) Do(ctx context.Context, f func()) error {
 	}
 	t.mu.RUnlock()
 
-	spun := t.spin > 0 && t.spinOK.Load()
-	if !spun || !t.spinWait(c) {
+	if !t.spinWait(c) {
 		c.parked.Store(true)
-		start := time.Now()
 		select {
 		case <-c.done:
 		case <-ctx.Done():
@@ -271,9 +271,6 @@ func (t *Thread) Do(ctx context.Context, f func()) error {
 			}
 			<-c.done // started: it runs to completion
 		}
-		// Spin next time only if spinning would have paid: when the machine is
-		// oversubscribed, spinning threads lose the CPU and make things worse.
-		t.spinOK.Store(time.Since(start) < t.spin)
 	}
 	pe, err := c.pe, c.err
 	c.f, c.pe, c.err = nil, nil, nil
@@ -295,11 +292,20 @@ func (t *Thread) spinWait(c *call) bool {
 			<-c.done // sent right after the state changed
 			return true
 		}
-		if i%64 == 63 && time.Now().After(deadline) {
-			return false
+		if i%64 == 63 {
+			if time.Now().After(deadline) {
+				return false
+			}
+			yield()
 		}
 	}
 }
+
+// yield gives the CPU to another runnable thread, if there is one, without
+// giving up the P: when the caller and the thread spin on the same core (a
+// busy machine), each must let the other run or both just burn their slices.
+// A raw syscall, since sched_yield never blocks.
+func yield() { syscall.RawSyscall(syscall.SYS_SCHED_YIELD, 0, 0, 0) }
 
 // Close stops accepting calls, waits for the accepted ones to finish, and
 // ends the thread. It is safe to call more than once.
