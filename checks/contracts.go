@@ -105,5 +105,42 @@ Give a cleanup the handle, not the object, and treat it as a leak safety net onl
 			Rule:  "runtime.SetFinalizer: \"SetFinalizer(obj, nil) clears any finalizer associated with obj\"; runtime.Cleanup.Stop: \"Stop cancels the cleanup call\". C: freeing a pointer twice is undefined behaviour.",
 			Traps: []string{"close-and-finalizer-double-free"},
 		},
+		&Check{
+			Name:     "handlepin",
+			Title:    "cgo.Handle never or twice deleted; runtime.Pinner never unpinned",
+			Severity: Error,
+			Text: `A runtime/cgo.Handle lives in a global table of runtime/cgo until Delete is called:
+the garbage collector cannot know whether C still holds the integer, so a handle never
+deleted keeps its value, and everything the value points to, reachable for the life of
+the process; one created per call is a heap leak that grows with every call. Deleting a
+handle twice panics ("misuse of an invalid Handle"). A runtime.Pinner is the opposite
+trap: a Pinner that becomes unreachable while it still holds pins makes the runtime panic
+at a later garbage collection ("runtime.Pinner: found leaking pinned pointer; forgot to
+call Unpin()?"), far from the code that forgot, and Pin panics at once on anything but a
+pointer.
+
+handlepin follows each handle from cgo.NewHandle and each local Pinner through the
+function's control flow and reports: a handle not deleted on some path to a return when
+it is not returned, stored, sent, captured, passed to a Go function, or passed to a C
+function whose C body keeps it (a C function without a known body, or a package whose Go
+callbacks delete handles, counts as keeping it); a handle variable overwritten or created
+again in a loop while its handle is live; a Delete on a path where the handle is already
+deleted; a handle passed straight to C that does not keep it, or discarded, without ever
+being bound to a variable; unsafe.Pointer(&h) passed to a C function that keeps it (a Go
+pointer kept by C; passing &h to C that only reads it during the call is the documented
+void* pattern and is not reported); a Pinner that pins and reaches a return without Unpin
+when the Pinner does not escape; Pin of a non-pointer. Known limit: the C summaries do
+not yet see a C body keep an integer parameter (a uintptr_t handle stored in a global, or
+passed on to a function without a body); such a handle, deleted nowhere in the package,
+is reported as never deleted.
+
+Fix: delete each handle exactly once, when C no longer holds it: defer h.Delete() for a
+handle used only during the call, or in the C API's release callback for a handle C
+keeps. Pass the handle by value, C.uintptr_t(h). Pair every Pinner with defer p.Unpin(),
+or keep the Pinner alive next to the C resource that holds the pointer and Unpin when C
+lets go.`,
+			Rule:  "runtime/cgo.NewHandle: \"a program must explicitly call Delete when the handle is no longer needed\"; Handle.Delete: \"The method panics if the handle is invalid\". runtime.Pinner.Pin: \"The argument must be a pointer of any type or an unsafe.Pointer\"; runtime/pinner.go panics \"found leaking pinned pointer\" when an unreachable Pinner still holds pins (checked on Go 1.26).",
+			Traps: []string{"cgo-handle-never-deleted"},
+		},
 	)
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/cgoguard/cgoguard/analyzers/cuseafterfree"
 	"github.com/cgoguard/cgoguard/analyzers/exportpanic"
 	"github.com/cgoguard/cgoguard/analyzers/finalizerclose"
+	"github.com/cgoguard/cgoguard/analyzers/handlepin"
 	"github.com/cgoguard/cgoguard/analyzers/structlayout"
 )
 
@@ -24,5 +25,6 @@ func All() []*analysis.Analyzer {
 		structlayout.Analyzer,
 		exportpanic.Analyzer,
 		finalizerclose.Analyzer,
+		handlepin.Analyzer,
 	}
 }
