@@ -115,6 +115,9 @@ func Inspect(binary, symbols string) (*Layout, error) {
 	// has no runtime.tlsg and uses the segment's first word.
 	var tlsg uint64
 	for _, s := range syms {
+		if s.Name == "__asan_init" || s.Name == "__msan_init" {
+			return nil, fmt.Errorf("%s: built with -asan or -msan: the sanitizer's allocator replaces malloc; run it without the tracker", binary)
+		}
 		if s.Name == "runtime.tlsg" && elf.ST_TYPE(s.Info) == elf.STT_TLS {
 			tlsg = s.Value
 		}

@@ -133,6 +133,7 @@ func TestLeakNamesGoLine(t *testing.T) {
 		bytes               uint64
 	}{
 		{"cstring", "cstring", "C.CString", 14},
+		{"cstring-drop", "cstring-drop", "C.CString", 8},
 		{"cfunc", "cfunc", "C.make_buf", 64},
 		{"chain", "chain", "C.grow_chain", 1024},
 		{"aligned", "aligned", "C.aligned", 100},
@@ -306,6 +307,8 @@ func TestLayouts(t *testing.T) {
 		{"pie", "prog", "cstring", "cstring", []string{"-buildmode=pie"}},
 		{"internal-linking", "prog", "cstring", "cstring", []string{"-ldflags=-linkmode=internal"}},
 		{"c-tls", "ctls", "", "ctls", nil},
+		// The race detector's runtime leaves C allocations to glibc.
+		{"race", "prog", "cstring", "cstring", []string{"-race"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -344,6 +347,10 @@ func TestRefusals(t *testing.T) {
 	other := program(t, "prog", "-ldflags=-s -w")
 	if _, err := Inspect(stripped, other); err == nil || !strings.Contains(err.Error(), "not the same build") {
 		t.Fatalf("mismatched --symbols: %v", err)
+	}
+	// Sanitizer builds bring their own allocator.
+	if _, err := Inspect(program(t, "prog", "-asan"), ""); err == nil || !strings.Contains(err.Error(), "-asan") {
+		t.Fatalf("-asan binary: %v", err)
 	}
 	// Go programs without cgo are static: nothing to interpose.
 	nocgo := filepath.Join(buildDir, "nocgo")

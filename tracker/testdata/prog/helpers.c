@@ -13,6 +13,8 @@ char *make_buf(int n) {
 
 void poke(char *p) { p[3] = 42; }
 
+size_t name_len(const char *s) { return strlen(s); }
+
 void *grow_chain(void) {
 	int *p = calloc(4, sizeof(int));
 	p = realloc(p, 64 * sizeof(int));

@@ -6,3 +6,4 @@ void *aligned(void);
 char *dup(const char *s);
 void c_thread_leak(void);
 void call_back(int n);
+size_t name_len(const char *s);

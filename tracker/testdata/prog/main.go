@@ -22,6 +22,12 @@ func cstringLeak() {
 	keep = append(keep, unsafe.Pointer(s))
 }
 
+// cstringDrop is the classic leak: the copy is used and dropped, no Go
+// variable keeps it.
+func cstringDrop() int {
+	return int(C.name_len(C.CString("dropped"))) // MARK:cstring-drop
+}
+
 func cfuncLeak() {
 	p := C.make_buf(64) // MARK:cfunc
 	keep = append(keep, unsafe.Pointer(p))
@@ -141,6 +147,8 @@ func main() {
 		switch a {
 		case "cstring":
 			cstringLeak()
+		case "cstring-drop":
+			cstringDrop()
 		case "cfunc":
 			cfuncLeak()
 		case "freed":
