@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/google/pprof/profile"
 )
 
 // The test programs live in testdata/; lines the tracker must name carry a
@@ -37,7 +39,8 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// program builds testdata/<dir> with extra go build flags, once per test run.
+// program builds testdata/<dir> (or a ../ path) with extra go build flags,
+// once per test run.
 func program(t testing.TB, dir string, flags ...string) string {
 	t.Helper()
 	key := dir + " " + strings.Join(flags, " ")
@@ -46,8 +49,12 @@ func program(t testing.TB, dir string, flags ...string) string {
 	if p, ok := built[key]; ok {
 		return p
 	}
-	out := filepath.Join(buildDir, fmt.Sprintf("%s-%d", dir, len(built)))
-	args := append(append([]string{"build", "-o", out}, flags...), "./testdata/"+dir)
+	out := filepath.Join(buildDir, fmt.Sprintf("prog-%d", len(built)))
+	pkg := "./testdata/" + dir
+	if strings.HasPrefix(dir, "../") {
+		pkg = dir
+	}
+	args := append(append([]string{"build", "-o", out}, flags...), pkg)
 	cmd := exec.Command("go", args...)
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=1")
 	if msg, err := cmd.CombinedOutput(); err != nil {
@@ -395,5 +402,41 @@ func TestStress(t *testing.T) {
 	}
 	if s := res.Reports[0].Stats; s.Allocs < 8_000_000 || s.Frees < 7_992_000 {
 		t.Fatalf("tracker saw %d allocs, %d frees; want >= 8e6, 7.992e6", s.Allocs, s.Frees)
+	}
+}
+
+func TestProfile(t *testing.T) {
+	res := run(t, program(t, "prog"), Options{Profile: true}, "goroutines")
+	if res.Profile == nil {
+		t.Fatal("no profile")
+	}
+	var buf strings.Builder
+	if err := res.Profile.WritePprof(&buf); err != nil {
+		t.Fatal(err)
+	}
+	p, err := profile.Parse(strings.NewReader(buf.String()))
+	if err != nil {
+		t.Fatalf("pprof cannot read it back: %v", err)
+	}
+	want := mark(t, "goroutines")
+	found := false
+	for _, s := range p.Sample {
+		for _, l := range s.Location {
+			for _, ln := range l.Line {
+				if fmt.Sprintf("%s:%d", ln.Function.Filename, ln.Line) == want {
+					// 8 goroutines x 1000 C.CString of 11 bytes; half freed.
+					if s.Value[0] != 8000 || s.Value[1] != 88000 || s.Value[2] != 4000 || s.Value[3] != 44000 {
+						t.Errorf("sample values %v, want [8000 88000 4000 44000]", s.Value)
+					}
+					if s.Location[0].Line[0].Function.Name != "C.CString" {
+						t.Errorf("leaf %s, want C.CString", s.Location[0].Line[0].Function.Name)
+					}
+					found = true
+				}
+			}
+		}
+	}
+	if !found {
+		t.Fatalf("no sample at %s", want)
 	}
 }
