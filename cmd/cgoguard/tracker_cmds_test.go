@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -30,6 +31,23 @@ func runCLI(t *testing.T, bin string, env []string, args ...string) (string, str
 	return out.String(), errb.String(), code
 }
 
+// markLine returns "file:N" (file relative to the repository root) of the
+// line of file containing mark.
+func markLine(t *testing.T, file, mark string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("../..", file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, l := range strings.Split(string(b), "\n") {
+		if strings.Contains(l, mark) {
+			return fmt.Sprintf("%s:%d", file, i+1)
+		}
+	}
+	t.Fatalf("%s: no %s", file, mark)
+	return ""
+}
+
 func buildCLI(t *testing.T) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "cgoguard")
@@ -47,7 +65,7 @@ func TestTrackerTest(t *testing.T) {
 	}
 	bin := buildCLI(t)
 	pkg := "./tracker/testdata/leakypkg"
-	leakLine := "tracker/testdata/leakypkg/leaky.go:15"
+	leakLine := markLine(t, "tracker/testdata/leakypkg/leaky.go", "MARK:pkg-leak")
 
 	_, stderr, code := runCLI(t, bin, nil, "test", pkg)
 	if code != exitClean {
@@ -95,7 +113,7 @@ func TestTrackerRun(t *testing.T) {
 		t.Fatalf("freed: exit %d\n%s", code, stderr)
 	}
 	_, stderr, code = runCLI(t, bin, nil, "run", prog, "double-free")
-	if code != exitFindings || !strings.Contains(stderr, "DOUBLE FREE") || !strings.Contains(stderr, "tracker/testdata/prog/main.go:42") {
+	if df := markLine(t, "tracker/testdata/prog/main.go", "MARK:df-free2"); code != exitFindings || !strings.Contains(stderr, "DOUBLE FREE") || !strings.Contains(stderr, df) {
 		t.Fatalf("double free: exit %d\n%s", code, stderr)
 	}
 	// -quarantine=0 turns the quarantine off: the double free is no longer
