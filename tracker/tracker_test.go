@@ -282,6 +282,19 @@ func TestExitPaths(t *testing.T) {
 	}
 }
 
+func TestChildProcess(t *testing.T) {
+	res := run(t, program(t, "prog"), Options{}, "child")
+	if len(res.Reports) != 2 || res.Reports[0].Child || !res.Reports[1].Child {
+		t.Fatalf("want the program's report and one child's, got %d", len(res.Reports))
+	}
+	if n := len(res.Reports[0].Findings); n != 0 {
+		t.Fatalf("parent: %d findings", n)
+	}
+	if f := res.Reports[1].Findings; len(f) != 1 || f[0].Site != mark(t, "cstring") {
+		t.Fatalf("child: %+v", f)
+	}
+}
+
 func TestCThreadNeedsAll(t *testing.T) {
 	prog := program(t, "prog")
 	// A C thread's malloc has no goroutine, and the thread's TLS vector

@@ -8,6 +8,7 @@ import "C"
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"runtime"
 	"strconv"
 	"sync"
@@ -174,6 +175,19 @@ func main() {
 			stress(n)
 		case "cthread":
 			cthread()
+		case "child":
+			// A child running this same binary gets its own report.
+			cmd := exec.Command(os.Args[0], "cstring")
+			cmd.Stderr = os.Stderr
+			if err := cmd.Run(); err != nil {
+				fmt.Fprintln(os.Stderr, "child:", err)
+				os.Exit(1)
+			}
+			// Another program inherits LD_PRELOAD but is not tracked.
+			if err := exec.Command("/bin/true").Run(); err != nil {
+				fmt.Fprintln(os.Stderr, "true:", err)
+				os.Exit(1)
+			}
 		case "exit":
 			os.Exit(3)
 		case "panic":
