@@ -142,5 +142,40 @@ lets go.`,
 			Rule:  "runtime/cgo.NewHandle: \"a program must explicitly call Delete when the handle is no longer needed\"; Handle.Delete: \"The method panics if the handle is invalid\". runtime.Pinner.Pin: \"The argument must be a pointer of any type or an unsafe.Pointer\"; runtime/pinner.go panics \"found leaking pinned pointer\" when an unreachable Pinner still holds pins (checked on Go 1.26).",
 			Traps: []string{"cgo-handle-never-deleted"},
 		},
+		&Check{
+			Name:     "nestedgopointer",
+			Title:    "Go pointer to memory holding an unpinned Go pointer passed to C",
+			Severity: Error,
+			Text: `cgo lets Go pass C a pointer to Go memory only if that memory holds no unpinned Go
+pointers: C could otherwise reach, keep or write Go pointers the garbage collector does
+not know about. The classic shape is a C struct filled in Go, req.buf =
+(*C.uchar)(unsafe.Pointer(&data[0])), passed as &req. Under the default cgocheck=1 the
+call panics before any C runs ("argument of cgo function has Go pointer to unpinned Go
+pointer"); go vet's cgocall analyzer does not see it (it checks types, and only for
+chan, map, func and slice); GODEBUG=cgocheck=0 lets it through.
+
+nestedgopointer looks at each argument of a C call that points to this function's Go
+memory (&x, &x.f, &a[i], a local pointer from new or &T{...}, the backing array of a
+local slice, through unsafe.Pointer and other conversions) and at what the function
+stored there before the call: the composite literal that initialised it, then field and
+element assignments. It reports a stored value that is certainly a pointer into the Go
+heap: the address of a local variable, of a composite literal or of an element of a Go
+slice (slice parameters count as Go slices), new, make, a slice literal, a string built
+in Go (C.GoString, concatenation, conversion, fmt.Sprint), through interfaces and
+nested structs and arrays too. Values pinned by a local runtime.Pinner before the call
+are not reported; nor are constants, strings of unknown origin (string literals and
+os.Args are not in the Go heap, and cgocheck ignores them), pointer parameters, globals,
+function results, or memory allocated in C. A function that uses a Pinner it does not
+own (a parameter or field) is skipped: the caller may have pinned.
+
+Fix: pin the inner memory for as long as C can reach it:
+	var pin runtime.Pinner
+	pin.Pin(&data[0])
+	defer pin.Unpin()
+or build the struct and what it points to in C memory (C.malloc, C.CBytes) and free them
+after the call. Maps, channels and funcs cannot be pinned: pass a runtime/cgo.Handle.`,
+			Rule:  "cmd/cgo: \"Go code may pass a Go pointer to C provided the Go memory to which it points does not contain any unpinned Go pointers\"; \"When passing a pointer to an element in an array or slice, the Go memory in question is the entire array or the entire backing array of the slice\".",
+			Traps: []string{"go-pointer-to-go-pointer"},
+		},
 	)
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/cgoguard/cgoguard/analyzers/exportpanic"
 	"github.com/cgoguard/cgoguard/analyzers/finalizerclose"
 	"github.com/cgoguard/cgoguard/analyzers/handlepin"
+	"github.com/cgoguard/cgoguard/analyzers/nestedgopointer"
 	"github.com/cgoguard/cgoguard/analyzers/structlayout"
 )
 
@@ -26,5 +27,6 @@ func All() []*analysis.Analyzer {
 		exportpanic.Analyzer,
 		finalizerclose.Analyzer,
 		handlepin.Analyzer,
+		nestedgopointer.Analyzer,
 	}
 }
