@@ -38,9 +38,9 @@
 // (futex), several microseconds each. So after each call the thread, and
 // the caller waiting for a result, spin for a short while (Spin, 20 µs by
 // default) before they sleep: back-to-back calls then cost well under 2 µs.
-// Spinning keeps a P and burns CPU while it lasts; it calls sched_yield as it
-// goes, so that a caller and a thread that the OS put on the same core take
-// turns instead of each spinning out its time slice. After serving a caller
+// Spinning keeps a P and burns CPU while it lasts; every 64 polls it calls
+// sched_yield, so that a caller and a thread that the OS cannot run at the
+// same time take turns instead of each spinning out its time slice. After serving a caller
 // that had stopped spinning, the thread sleeps at once, since that caller is
 // waiting for the thread's P. Spin(0) turns spinning off.
 package osthread
@@ -167,18 +167,15 @@ func (t *Thread) loop(started chan struct{}) {
 // next returns the next call, spinning for t.spin first if spin is set.
 func (t *Thread) next(spin bool) (*call, bool) {
 	if spin && t.spin > 0 {
-		deadline := time.Now().Add(t.spin)
+		start := time.Now()
 		for i := 0; ; i++ {
 			select {
 			case c, ok := <-t.reqs:
 				return c, ok
 			default:
 			}
-			if i%64 == 63 {
-				if time.Now().After(deadline) {
-					break
-				}
-				yield()
+			if i%64 == 63 && !t.keepSpinning(start) {
+				break
 			}
 		}
 	}
@@ -286,19 +283,27 @@ func (t *Thread) spinWait(c *call) bool {
 	if t.spin <= 0 {
 		return false
 	}
-	deadline := time.Now().Add(t.spin)
+	start := time.Now()
 	for i := 0; ; i++ {
 		if c.state.Load() == finished {
 			<-c.done // sent right after the state changed
 			return true
 		}
-		if i%64 == 63 {
-			if time.Now().After(deadline) {
-				return false
-			}
-			yield()
+		if i%64 == 63 && !t.keepSpinning(start) {
+			return false
 		}
 	}
+}
+
+// keepSpinning reports whether a spin that began at start goes on, and
+// yields the CPU if it does. It runs every 64 polls: when the two threads run
+// in parallel, a round trip completes before the first yield.
+func (t *Thread) keepSpinning(start time.Time) bool {
+	if time.Since(start) > t.spin {
+		return false
+	}
+	yield()
+	return true
 }
 
 // yield gives the CPU to another runnable thread, if there is one, without
