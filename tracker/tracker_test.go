@@ -144,6 +144,7 @@ func TestLeakNamesGoLine(t *testing.T) {
 		{"cfunc", "cfunc", "C.make_buf", 64},
 		{"chain", "chain", "C.grow_chain", 1024},
 		{"aligned", "aligned", "C.aligned", 100},
+		{"grow", "grow", "C.grow_big", 1<<20 + 2000*512},
 		{"strdup", "strdup", "C.dup", 7},
 		{"callback", "callback", "C.CString", 48},
 	}

@@ -15,6 +15,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <sched.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -825,6 +826,30 @@ EXPORT void *calloc(size_t n, size_t sz) {
 	return p;
 }
 
+// BIG_REALLOC is the size from which realloc leaves blocks to glibc's realloc.
+#define BIG_REALLOC (64u << 10)
+
+// forget drops the record of a live block that glibc's realloc takes over.
+static void forget(void *p) {
+	uint64_t h = hptr((uint64_t)p);
+	struct shard *sh = shard_of(h);
+	struct shardstats *st = &sstats[h >> 58];
+	spin_lock(&sh->lock);
+	uint32_t *link = find(sh, h, (uint64_t)p);
+	struct node *nd = link ? node_at(*link - 1) : NULL;
+	if (nd != NULL && nd->state == ST_LIVE) {
+		uint32_t idx = *link;
+		*link = nd->next;
+		st->frees++;
+		st->free_bytes += nd->size;
+		profile_count(nd->astack, 1, nd->size);
+		__atomic_store_n(&nd->state, ST_RECYCLED, __ATOMIC_RELEASE);
+		nd->next = sh->freelist;
+		sh->freelist = idx;
+	}
+	spin_unlock(&sh->lock);
+}
+
 static void *do_realloc(void *old, size_t n, uint64_t cpc) {
 	if (!enabled)
 		return __libc_realloc(old, n);
@@ -855,7 +880,22 @@ static void *do_realloc(void *old, size_t n, uint64_t cpc) {
 			__libc_free(old);
 		return NULL;
 	}
-	// Always move, so the old block goes through the quarantine like a free.
+	if (n <= malloc_usable_size(old) || oldsize >= BIG_REALLOC) {
+		// glibc keeps the block in place, or it is large enough for glibc
+		// to grow it in place or remap it: moving it through the
+		// quarantine would copy it on every step, quadratic for a buffer
+		// grown step by step. Forget the old record first, so that a
+		// concurrent malloc handed the old address never meets it.
+		forget(old);
+		void *p = __libc_realloc(old, n);
+		if (p == NULL) {
+			track_alloc(old, oldsize, K_REALLOC, cpc); // still valid
+			return NULL;
+		}
+		track_alloc(p, n, K_REALLOC, cpc);
+		return p;
+	}
+	// Move, so the old block goes through the quarantine like a free.
 	void *p = __libc_malloc(n);
 	if (p == NULL)
 		return NULL; // old block stays valid, as realloc promises

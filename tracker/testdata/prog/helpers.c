@@ -45,3 +45,16 @@ void c_thread_leak(void) {
 }
 
 void call_back(int n) { goCallback(n); }
+
+// grow_big grows a 1 MiB buffer 2000 times by 512 bytes, and a small one
+// byte by byte: realloc patterns that must stay cheap under the tracker.
+void *grow_big(void) {
+	char *p = malloc(1 << 20);
+	for (int i = 1; i <= 2000; i++)
+		p = realloc(p, (1 << 20) + i * 512);
+	char *q = malloc(16);
+	for (int i = 1; i <= 5000; i++)
+		q = realloc(q, 16 + i);
+	free(q);
+	return p;
+}

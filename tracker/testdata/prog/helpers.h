@@ -7,3 +7,4 @@ char *dup(const char *s);
 void c_thread_leak(void);
 void call_back(int n);
 size_t name_len(const char *s);
+void *grow_big(void);

@@ -72,6 +72,10 @@ func chain() {
 	keep = append(keep, C.grow_chain()) // MARK:chain
 }
 
+func grow() {
+	keep = append(keep, C.grow_big()) // MARK:grow
+}
+
 func aligned() {
 	keep = append(keep, C.aligned()) // MARK:aligned
 }
@@ -162,6 +166,8 @@ func main() {
 			writeAfterFree()
 		case "chain":
 			chain()
+		case "grow":
+			grow()
 		case "aligned":
 			aligned()
 		case "strdup":
