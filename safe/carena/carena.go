@@ -71,8 +71,12 @@ const maxAlign = 16
 const inlineBlocks = 4
 
 // Arena hands out C memory that is all freed at once by Free. The zero value
-// is an empty Arena with DefaultChunkSize chunks.
+// is an empty Arena with DefaultChunkSize chunks. An Arena must not be copied
+// after first use (both copies would free the same chunks); go vet reports
+// copies.
 type Arena struct {
+	_ noCopy
+
 	base unsafe.Pointer // current chunk
 	off  uintptr        // next free byte in it
 	size uintptr        // its size
@@ -88,6 +92,12 @@ type Arena struct {
 	created []uintptr // checked mode: where the arena was created
 	freedAt []uintptr // checked mode: where it was freed
 }
+
+// noCopy makes go vet's copylocks check report copies of an Arena.
+type noCopy struct{}
+
+func (*noCopy) Lock()   {}
+func (*noCopy) Unlock() {}
 
 type block struct {
 	p    unsafe.Pointer

@@ -99,6 +99,9 @@ func (g *Gate) Enter(ctx context.Context) error {
 }
 
 func (g *Gate) enterSlow(ctx context.Context) error {
+	if g.limit == 0 {
+		panic("cgate: Gate not made with New")
+	}
 	if err := ctx.Err(); err != nil {
 		g.canceled.Add(1)
 		return err

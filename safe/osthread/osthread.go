@@ -237,6 +237,9 @@ func (t *Thread) abandon() {
 // ctx.Err() if ctx ends before f starts (f then never runs), ErrClosed after
 // Close, and re-panics with a *PanicError if f panics.
 func (t *Thread) Do(ctx context.Context, f func()) error {
+	if t.reqs == nil {
+		panic("osthread: Thread not made with New")
+	}
 	c := callPool.Get().(*call)
 	c.f = f
 	c.state.Store(queued)
