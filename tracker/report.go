@@ -48,7 +48,10 @@ type Finding struct {
 	Bytes  uint64 `json:"bytes"`
 	Ptr    uint64 `json:"ptr,omitempty"`
 	// Offset is the first modified byte of a block written after free.
-	Offset     int64  `json:"offset,omitempty"`
+	Offset int64 `json:"offset,omitempty"`
+	// Count is how many times a bad free or write after free happened
+	// with these same stacks (the first one's address and size are kept).
+	Count      int    `json:"count,omitempty"`
 	Alloc      *Stack `json:"alloc,omitempty"`
 	Free       *Stack `json:"free,omitempty"`
 	SecondFree *Stack `json:"second_free,omitempty"` // the bad free (double or invalid)
@@ -308,8 +311,9 @@ func (b *builder) reportFiltered(program string, pats []string, all bool, keep f
 		}
 		return r.Findings[i].Site < r.Findings[j].Site
 	})
+	errIdx := map[string]int{}
 	for _, e := range b.rec.Errs {
-		f := Finding{Ptr: e.Ptr, Bytes: e.Size}
+		f := Finding{Ptr: e.Ptr, Bytes: e.Size, Count: 1}
 		switch e.Kind {
 		case errDoubleFree:
 			f.Kind = KindDoubleFree
@@ -334,6 +338,12 @@ func (b *builder) reportFiltered(program string, pats []string, all bool, keep f
 			r.Suppressed++
 			continue
 		}
+		key := f.Kind + "\x00" + stackKey(f.Alloc) + "\x00" + stackKey(f.Free) + "\x00" + stackKey(f.SecondFree)
+		if i, ok := errIdx[key]; ok {
+			r.Findings[i].Count++
+			continue
+		}
+		errIdx[key] = len(r.Findings)
 		r.Findings = append(r.Findings, f)
 	}
 	return r
@@ -381,18 +391,25 @@ func (r *Report) writeFinding(w io.Writer, f Finding) {
 		fmt.Fprintf(w, "LEAK: %d bytes in %d block%s allocated at %s%s, never freed\n", f.Bytes, f.Blocks, plural(f.Blocks), f.Site, via(f.Alloc))
 		writeStack(w, "allocated", f.Alloc)
 	case KindDoubleFree:
-		fmt.Fprintf(w, "DOUBLE FREE: %d-byte block %#x freed again at %s%s\n", f.Bytes, f.Ptr, f.Site, via(f.SecondFree))
+		fmt.Fprintf(w, "DOUBLE FREE: %d-byte block %#x freed again at %s%s%s\n", f.Bytes, f.Ptr, f.Site, via(f.SecondFree), times(f.Count))
 		writeStack(w, "second free", f.SecondFree)
 		writeStack(w, "first free", f.Free)
 		writeStack(w, "allocated", f.Alloc)
 	case KindInvalidFree:
-		fmt.Fprintf(w, "INVALID FREE: %#x is not a live C block, freed at %s%s\n", f.Ptr, f.Site, via(f.SecondFree))
+		fmt.Fprintf(w, "INVALID FREE: %#x is not a live C block, freed at %s%s%s\n", f.Ptr, f.Site, via(f.SecondFree), times(f.Count))
 		writeStack(w, "freed", f.SecondFree)
 	case KindWriteAfterFree:
-		fmt.Fprintf(w, "WRITE AFTER FREE: byte %d of a %d-byte block %#x changed after it was freed at %s%s\n", f.Offset, f.Bytes, f.Ptr, f.Site, via(f.Free))
+		fmt.Fprintf(w, "WRITE AFTER FREE: byte %d of a %d-byte block %#x changed after it was freed at %s%s%s\n", f.Offset, f.Bytes, f.Ptr, f.Site, via(f.Free), times(f.Count))
 		writeStack(w, "freed", f.Free)
 		writeStack(w, "allocated", f.Alloc)
 	}
+}
+
+func times(n int) string {
+	if n <= 1 {
+		return ""
+	}
+	return fmt.Sprintf(" (%d times with these stacks; the first shown)", n)
 }
 
 func via(s *Stack) string {

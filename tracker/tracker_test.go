@@ -223,6 +223,14 @@ func TestDoubleFree(t *testing.T) {
 	}
 }
 
+func TestRepeatedDoubleFreeGrouped(t *testing.T) {
+	res := run(t, program(t, "prog"), Options{}, "double-free-loop")
+	f := only(t, res, KindDoubleFree)
+	if f.Count != 100 || f.Site != mark(t, "df-loop") {
+		t.Fatalf("count %d at %s, want 100 at %s", f.Count, f.Site, mark(t, "df-loop"))
+	}
+}
+
 func TestInvalidFree(t *testing.T) {
 	res := run(t, program(t, "prog"), Options{}, "invalid-free")
 	f := only(t, res, KindInvalidFree)

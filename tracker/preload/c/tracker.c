@@ -122,6 +122,8 @@ static struct {
 
 static volatile int enabled;     // tracking on
 static int fd = -1;
+static dev_t fd_dev; // identity of the record file, checked before growing it:
+static ino_t fd_ino; // a program may close or reuse our descriptor
 static struct header *hdr;
 static uint8_t *types;
 static struct shardstats *sstats;
@@ -199,6 +201,9 @@ static void *map_chunk(int type) {
 	if (k >= MAX_CHUNKS)
 		return NULL;
 	off_t off = HDR_SIZE + (off_t)k * CHUNK_SIZE;
+	struct stat sb;
+	if (fstat(fd, &sb) != 0 || sb.st_dev != fd_dev || sb.st_ino != fd_ino)
+		return NULL;
 	// fallocate reserves the blocks so a full disk is an error here, not a
 	// SIGBUS later.
 	if (fallocate(fd, 0, off, CHUNK_SIZE) != 0 && ftruncate(fd, off + CHUNK_SIZE) != 0)
@@ -744,10 +749,13 @@ __attribute__((constructor(101))) static void tracker_init(void) {
 		warn("cannot create the record file; tracking off");
 		return;
 	}
-	if (ftruncate(fd, HDR_SIZE) != 0) {
+	struct stat fsb;
+	if (fstat(fd, &fsb) != 0 || ftruncate(fd, HDR_SIZE) != 0) {
 		warn("cannot size the record file; tracking off");
 		return;
 	}
+	fd_dev = fsb.st_dev;
+	fd_ino = fsb.st_ino;
 	void *h = mmap(NULL, HDR_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (h == MAP_FAILED) {
 		warn("cannot map the record file; tracking off");

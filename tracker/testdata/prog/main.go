@@ -51,6 +51,15 @@ func doubleFree() {
 	C.free(unsafe.Pointer(s)) // MARK:df-free2
 }
 
+// doubleFreeLoop frees 100 blocks twice at the same line: one finding.
+func doubleFreeLoop() {
+	for i := 0; i < 100; i++ {
+		s := C.CString("again")
+		C.free(unsafe.Pointer(s))
+		C.free(unsafe.Pointer(s)) // MARK:df-loop
+	}
+}
+
 func invalidFree() {
 	p := C.make_buf(32)
 	C.free(unsafe.Add(unsafe.Pointer(p), 8)) // MARK:invalid
@@ -160,6 +169,8 @@ func main() {
 			freed()
 		case "double-free":
 			doubleFree()
+		case "double-free-loop":
+			doubleFreeLoop()
 		case "invalid-free":
 			invalidFree()
 		case "waf":
