@@ -20,7 +20,7 @@ func twiceOnSomePath(s string, early bool) {
 	if early {
 		C.free(unsafe.Pointer(cs))
 	}
-	C.use(cs) // (a use after free too: reported by cuseafterfree)
+	C.use(cs)                  // (a use after free too: reported by cuseafterfree)
 	C.free(unsafe.Pointer(cs)) // want `cs may be freed twice: it was already freed at line 21`
 }
 
