@@ -11,6 +11,7 @@ import (
 	"github.com/cgoguard/cgoguard/analyzers/cuseafterfree"
 	"github.com/cgoguard/cgoguard/analyzers/exportpanic"
 	"github.com/cgoguard/cgoguard/analyzers/finalizerclose"
+	"github.com/cgoguard/cgoguard/analyzers/gopointerkept"
 	"github.com/cgoguard/cgoguard/analyzers/handlepin"
 	"github.com/cgoguard/cgoguard/analyzers/nestedgopointer"
 	"github.com/cgoguard/cgoguard/analyzers/structlayout"
@@ -26,6 +27,7 @@ func All() []*analysis.Analyzer {
 		structlayout.Analyzer,
 		exportpanic.Analyzer,
 		finalizerclose.Analyzer,
+		gopointerkept.Analyzer,
 		handlepin.Analyzer,
 		nestedgopointer.Analyzer,
 	}
