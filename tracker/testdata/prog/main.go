@@ -7,8 +7,10 @@ import "C"
 
 import (
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
+	"os/user"
 	"runtime"
 	"strconv"
 	"sync"
@@ -204,6 +206,15 @@ func main() {
 			if err := exec.Command("/bin/true").Run(); err != nil {
 				fmt.Fprintln(os.Stderr, "true:", err)
 				os.Exit(1)
+			}
+		case "nss":
+			// glibc's NSS caches, allocated through the standard
+			// library's cgo code (run with GODEBUG=netdns=cgo).
+			if _, err := user.Lookup("root"); err != nil {
+				fmt.Fprintln(os.Stderr, "user:", err)
+			}
+			if _, err := net.LookupHost("localhost"); err != nil {
+				fmt.Fprintln(os.Stderr, "net:", err)
 			}
 		case "exit":
 			os.Exit(3)
