@@ -134,6 +134,8 @@ static uint64_t cbk_lo, cbk_hi, cgc_lo, cgc_hi; // runtime addresses
 static struct node *node_chunks[MAX_CHUNKS];
 static uint64_t *word_chunks[MAX_CHUNKS];
 static struct errrec *err_chunks[MAX_CHUNKS];
+// Lock order: one shard's lock, then stack_lock, then grow_lock. No code
+// holds two shard locks.
 static pthread_mutex_t grow_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t stack_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -594,7 +596,6 @@ static void track_alloc(void *p, size_t size, int kind, uint64_t cpc) {
 // untrack handles a free of p. It returns 1 when the caller must pass p to
 // __libc_free now, 0 when the block was quarantined or must not be freed.
 static int untrack(void *p, uint64_t cpc, int kind) {
-	uint32_t sid = capture(cpc);
 	uint64_t h = hptr((uint64_t)p);
 	struct shard *sh = shard_of(h);
 	struct shardstats *st = &sstats[h >> 58];
@@ -603,13 +604,13 @@ static int untrack(void *p, uint64_t cpc, int kind) {
 	struct node *nd = link ? node_at(*link - 1) : NULL;
 	if (nd != NULL && nd->state == ST_LIVE) {
 		uint32_t idx = *link;
-		nd->fstack = sid;
-		nd->fpc = cpc;
 		st->frees++;
 		st->free_bytes += nd->size;
 		profile_count(nd->astack, 1, nd->size);
 		if (nd->size > conf.quarantine / 4) {
-			// Too big for the quarantine (or there is none): release now.
+			// Too big for the quarantine (or there is none): release
+			// now. No report can show this free, so its stack is not
+			// even taken.
 			*link = nd->next;
 			__atomic_store_n(&nd->state, ST_RECYCLED, __ATOMIC_RELEASE);
 			nd->next = sh->freelist;
@@ -617,6 +618,10 @@ static int untrack(void *p, uint64_t cpc, int kind) {
 			spin_unlock(&sh->lock);
 			return 1;
 		}
+		// Taken under the lock: a racing second free must find the block
+		// freed, with this stack as the first free.
+		nd->fstack = capture(cpc);
+		nd->fpc = cpc;
 		memset(p, POISON, poison_len(nd->size));
 		__atomic_store_n(&nd->state, ST_FREED, __ATOMIC_RELEASE);
 		st->quarantined++;
@@ -627,7 +632,7 @@ static int untrack(void *p, uint64_t cpc, int kind) {
 		return 0;
 	}
 	if (nd != NULL && nd->state == ST_FREED) {
-		report(E_DOUBLE_FREE, nd, (uint64_t)p, sid, cpc, 0);
+		report(E_DOUBLE_FREE, nd, (uint64_t)p, capture(cpc), cpc, 0);
 		spin_unlock(&sh->lock);
 		return 0; // skip it: the program goes on and every error is reported
 	}
@@ -635,7 +640,10 @@ static int untrack(void *p, uint64_t cpc, int kind) {
 	// Unknown pointer. From a goroutine's cgo call it is an invalid free;
 	// elsewhere it may be a block allocated before the tracker started
 	// (the dynamic loader, libc start-up), which glibc must still free.
-	if (sid == 0 || (hdr->flags & HF_OVERFLOW))
+	if (hdr->flags & HF_OVERFLOW)
+		return 1;
+	uint32_t sid = capture(cpc);
+	if (sid == 0)
 		return 1;
 	report(kind == K_REALLOC ? E_INVALID_REALLOC : E_INVALID_FREE, NULL, (uint64_t)p, sid, cpc, 0);
 	return 0;
