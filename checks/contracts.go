@@ -86,7 +86,9 @@ deferred Close plus an explicit one) and does not clear the field.
 
 finalizerclose looks at the Close, Free, Release and Destroy methods of each type. A
 method frees field f when it passes recv.f to C.free, to a known deallocator, to a C
-function whose C body frees that parameter, to a package function that frees its
+function whose C body frees that parameter, to a C function without a visible body whose
+name says it releases its first, pointer, argument (x_free, x_destroy, x_release,
+x_close, x_finalize, x_cleanup, x_unref, ...), to a package function that frees its
 parameter, or calls another method that does. It reports such a free when a finalizer
 or cleanup registered for the type frees the same field and the method does not cancel
 it (for a finalizer, clearing the field or a closed-flag guard that the finalizer passes

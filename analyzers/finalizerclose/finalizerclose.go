@@ -22,8 +22,10 @@ import (
 
 	"golang.org/x/tools/go/analysis"
 
+	"github.com/cgoguard/cgoguard/analyzers/internal/cside"
 	"github.com/cgoguard/cgoguard/cgoview"
 	"github.com/cgoguard/cgoguard/checks"
+	"github.com/cgoguard/cgoguard/csrc"
 )
 
 var check = checks.Lookup("finalizerclose")
@@ -33,9 +35,36 @@ var Analyzer = &analysis.Analyzer{
 	Name:             check.Name,
 	Doc:              check.Doc(),
 	URL:              check.URL(),
-	Requires:         []*analysis.Analyzer{cgoview.Analyzer},
+	Requires:         []*analysis.Analyzer{cgoview.Analyzer, cside.Analyzer},
 	Run:              run,
 	RunDespiteErrors: true,
+}
+
+// releaseSuffixes end the names of C functions that release their first
+// argument in C APIs (conn_close, sqlite3_finalize, curl_easy_cleanup,
+// g_object_unref). "delete" is not one: rocksdb_delete deletes a key.
+var releaseSuffixes = []string{"free", "destroy", "release", "close", "dispose", "unref", "finalize", "cleanup", "deinit"}
+
+// pointerArg reports whether e (conversions removed) is a pointer: a
+// release function releases an object, not an integer descriptor.
+func pointerArg(info *types.Info, e ast.Expr) bool {
+	switch u := info.TypeOf(strip(info, e)).Underlying().(type) {
+	case *types.Pointer:
+		return true
+	case *types.Basic:
+		return u.Kind() == types.UnsafePointer
+	}
+	return false
+}
+
+func releaseName(name string) bool {
+	n := strings.ToLower(name)
+	for _, s := range releaseSuffixes {
+		if strings.HasSuffix(n, "_"+s) || n == s {
+			return true
+		}
+	}
+	return false
 }
 
 // releaseNames are the methods whose contract is "release the C resource".
@@ -66,6 +95,7 @@ type safetyNet struct {
 type checker struct {
 	pass     *analysis.Pass
 	v        *cgoview.View
+	model    *csrc.Model // the C side with the package's .c files (cside)
 	methods  map[*types.TypeName]map[string]*ast.FuncDecl
 	funcs    map[*types.Func]*ast.FuncDecl
 	freesArg map[*types.Func]map[int]bool // package functions that free a parameter
@@ -76,7 +106,11 @@ func run(pass *analysis.Pass) (any, error) {
 	if v == nil || v.Pkg == nil {
 		return nil, nil
 	}
-	c := &checker{pass: pass, v: v, methods: map[*types.TypeName]map[string]*ast.FuncDecl{},
+	model, _ := pass.ResultOf[cside.Analyzer].(*csrc.Model)
+	if model == nil {
+		model = v.C
+	}
+	c := &checker{pass: pass, v: v, model: model, methods: map[*types.TypeName]map[string]*ast.FuncDecl{},
 		funcs: map[*types.Func]*ast.FuncDecl{}, freesArg: map[*types.Func]map[int]bool{}}
 	for _, f := range v.Files {
 		for _, d := range f.Decls {
@@ -198,16 +232,24 @@ func (c *checker) freedArgsHow(call *ast.CallExpr) ([]ast.Expr, string) {
 				return []ast.Expr{call.Args[d.Param]}, "C." + name
 			}
 		}
-		if c.v.C != nil {
-			if f := c.v.C.Func(name); f != nil && len(f.FreesParam) > 0 {
-				var out []ast.Expr
-				for i := range f.FreesParam {
-					if i < len(call.Args) {
-						out = append(out, call.Args[i])
-					}
+		var f *csrc.Func
+		if c.model != nil {
+			f = c.model.Func(name)
+		}
+		if f != nil && len(f.FreesParam) > 0 {
+			var out []ast.Expr
+			for i := range f.FreesParam {
+				if i < len(call.Args) {
+					out = append(out, call.Args[i])
 				}
-				return out, "C." + name
 			}
+			return out, "C." + name
+		}
+		if (f == nil || !f.Defined) && releaseName(name) && len(call.Args) > 0 && pointerArg(c.v.Info, call.Args[0]) {
+			// A library function whose body we cannot see (only a header):
+			// its name is the best evidence there is, and C APIs name
+			// their destructors this way.
+			return call.Args[:1], "C." + name + ", a release function by its name"
 		}
 		return nil, ""
 	}

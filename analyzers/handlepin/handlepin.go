@@ -22,8 +22,10 @@ import (
 	"golang.org/x/tools/go/analysis"
 	"golang.org/x/tools/go/cfg"
 
+	"github.com/cgoguard/cgoguard/analyzers/internal/cside"
 	"github.com/cgoguard/cgoguard/cgoview"
 	"github.com/cgoguard/cgoguard/checks"
+	"github.com/cgoguard/cgoguard/csrc"
 )
 
 var check = checks.Lookup("handlepin")
@@ -33,14 +35,15 @@ var Analyzer = &analysis.Analyzer{
 	Name:             check.Name,
 	Doc:              check.Doc(),
 	URL:              check.URL(),
-	Requires:         []*analysis.Analyzer{cgoview.Analyzer},
+	Requires:         []*analysis.Analyzer{cgoview.Analyzer, cside.Analyzer},
 	Run:              run,
 	RunDespiteErrors: true,
 }
 
 type checker struct {
-	pass *analysis.Pass
-	v    *cgoview.View
+	pass  *analysis.Pass
+	v     *cgoview.View
+	model *csrc.Model // the C side with the package's .c files (cside)
 	// callbackDeletes is set when the package deletes a handle rebuilt from
 	// an integer (cgo.Handle(x).Delete()): a Go callback that C calls may
 	// then delete the handles passed to C, and passing one is a hand-over.
@@ -53,7 +56,11 @@ func run(pass *analysis.Pass) (any, error) {
 	if v == nil || v.Pkg == nil {
 		return nil, nil
 	}
-	c := &checker{pass: pass, v: v, reported: map[token.Pos]bool{}}
+	model, _ := pass.ResultOf[cside.Analyzer].(*csrc.Model)
+	if model == nil {
+		model = v.C
+	}
+	c := &checker{pass: pass, v: v, model: model, reported: map[token.Pos]bool{}}
 	c.findCallbackDeletes()
 	for _, f := range v.Files {
 		for _, d := range f.Decls {
@@ -188,10 +195,10 @@ func (c *checker) noReturn(call *ast.CallExpr) bool {
 // cKeeps reports whether passing an argument to C.fn at index i hands it
 // over: the C body keeps it, or we cannot tell (no body, a partial summary).
 func (c *checker) cKeeps(fn string, i int) (keeps bool, why string) {
-	if c.v.C == nil {
+	if c.model == nil {
 		return true, ""
 	}
-	f := c.v.C.Func(fn)
+	f := c.model.Func(fn)
 	if f == nil || !f.Defined || f.Partial != "" {
 		return true, ""
 	}

@@ -8,6 +8,12 @@ typedef struct conn { int fd; } conn_t;
 static conn_t *conn_open(int fd) { conn_t *c = malloc(sizeof *c); c->fd = fd; return c; }
 static void conn_close(conn_t *c) { free(c); }
 static int conn_fd(conn_t *c) { return c->fd; }
+
+// A library known only by its header: no body to summarise.
+typedef struct lib_stream lib_stream;
+lib_stream *lib_stream_open(void);
+void lib_stream_destroy(lib_stream *s);
+int lib_fd_close(int fd);
 */
 import "C"
 
@@ -85,7 +91,25 @@ func (b Blob) Free() {
 	C.free(unsafe.Pointer(b.p)) // want `Blob.Free frees b.p \(C.free\) without clearing it.*value receiver`
 }
 
+// Stream wraps a library handle whose destructor we only know by name.
+type Stream struct{ s *C.lib_stream }
+
+func OpenStream() *Stream {
+	st := &Stream{s: C.lib_stream_open()}
+	runtime.SetFinalizer(st, (*Stream).Close)
+	return st
+}
+
+func (st *Stream) Close() {
+	C.lib_stream_destroy(st.s) // want `Stream.Close frees st.s \(C.lib_stream_destroy, a release function by its name\) but neither clears st.s nor cancels the finalizer`
+}
+
 // --- Silent. ---
+
+// FD closes an integer descriptor: not memory, not this check's business.
+type FD struct{ fd C.int }
+
+func (f *FD) Close() { C.lib_fd_close(f.fd) }
 
 // Good disarms the finalizer and clears the field.
 type Good struct{ h *C.conn_t }
