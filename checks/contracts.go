@@ -21,8 +21,10 @@ direction, when the Go struct corresponds to C.x by name (Packet, packet_t) or b
 names, and their layouts differ: it names the first differing field with both offsets, or
 the two sizes. It also reports a Go struct laid over C memory of unwritten type (a void*
 result, C.malloc) whose name corresponds to a C type the package uses (C.x or
-C.sizeof_x) and whose size does not fit C's, and a comparison unsafe.Sizeof(g) ==
-C.sizeof_x that is constantly false. Layouts are measured with the compiler's sizes on
+C.sizeof_x) and whose size does not fit C's, a Go struct decoded with binary.Read from
+the bytes of a C struct (C.GoBytes or unsafe.Slice of C.sizeof_x bytes) whose packed
+encoding (encoding/binary adds no alignment padding) puts a field elsewhere than C, and
+a comparison unsafe.Sizeof(g) == C.sizeof_x that is constantly false. Layouts are measured with the compiler's sizes on
 both sides: cgo's C.x carries C's offsets and size (members Go cannot express become
 _ [N]byte padding). Not reported: conversions between unrelated structs (sockaddr
 families), a smaller Go struct read as a prefix of a single C struct.

@@ -133,6 +133,7 @@ func (a *checker) visit(n ast.Node) bool {
 		if fn, ok := a.v.CCall(n); ok {
 			a.sizedCall(n, fn)
 		}
+		a.binaryRead(n)
 	case *ast.BinaryExpr:
 		if n.Op == token.EQL || n.Op == token.NEQ {
 			a.sizeofCompare(n)
@@ -318,7 +319,11 @@ func (a *checker) compare(call *ast.CallExpr, g types.Type, ct *cType, dir direc
 // the C field at the same position when both have as many named fields;
 // otherwise it must coincide with a C field at the same offset and size.
 func (a *checker) firstFieldDiff(g types.Type, gname string, ct *cType) string {
-	gf := fieldsOf(a.sizes, g)
+	return a.fieldDiff(fieldsOf(a.sizes, g), ct, "in Go")
+}
+
+// fieldDiff compares Go fields, laid out one way or another, with C's.
+func (a *checker) fieldDiff(gf []field, ct *cType, in string) string {
 	cf := fieldsOf(a.sizes, ct.typ)
 	var gNamed, cNamed []field
 	for _, f := range gf {
@@ -340,8 +345,8 @@ func (a *checker) firstFieldDiff(g types.Type, gname string, ct *cType) string {
 		}
 		if ok {
 			if p.off != f.off || p.size != f.size {
-				return fmt.Sprintf("field %s is at offset %d (%d bytes) in Go, but C's %s is at offset %d (%d bytes)",
-					f.name, f.off, f.size, p.name, p.off, p.size)
+				return fmt.Sprintf("field %s is at offset %d (%d bytes) %s, but C's %s is at offset %d (%d bytes)",
+					f.name, f.off, f.size, in, p.name, p.off, p.size)
 			}
 			continue
 		}
@@ -354,13 +359,13 @@ func (a *checker) firstFieldDiff(g types.Type, gname string, ct *cType) string {
 		}
 		switch {
 		case at == nil:
-			return fmt.Sprintf("field %s is at offset %d in Go, past the end of %s (%d bytes)", f.name, f.off, ct.name, ct.size)
+			return fmt.Sprintf("field %s is at offset %d %s, past the end of %s (%d bytes)", f.name, f.off, in, ct.name, ct.size)
 		case at.name == "_":
-			return fmt.Sprintf("field %s is at offset %d (%d bytes) in Go, but bytes %d to %d of %s are opaque to cgo: a member C places where Go cannot (packed, #pragma pack, bit-fields) or padding",
-				f.name, f.off, f.size, at.off, at.off+at.size-1, ct.name)
+			return fmt.Sprintf("field %s is at offset %d (%d bytes) %s, but bytes %d to %d of %s are opaque to cgo: a member C places where Go cannot (packed, #pragma pack, bit-fields) or padding",
+				f.name, f.off, f.size, in, at.off, at.off+at.size-1, ct.name)
 		case at.off != f.off || at.size != f.size:
-			return fmt.Sprintf("field %s is at offset %d (%d bytes) in Go, where C has %s at offset %d (%d bytes)",
-				f.name, f.off, f.size, at.name, at.off, at.size)
+			return fmt.Sprintf("field %s is at offset %d (%d bytes) %s, where C has %s at offset %d (%d bytes)",
+				f.name, f.off, f.size, in, at.name, at.off, at.size)
 		}
 	}
 	return ""
@@ -555,3 +560,136 @@ func normGo(t types.Type) string {
 // normField normalises a field name: cgo prefixes Go keywords with _ (C's
 // type becomes _type), Go style capitalises (id → ID).
 func normField(s string) string { return strings.ToLower(strings.ReplaceAll(s, "_", "")) }
+
+// binaryRead checks binary.Read(r, order, &g) where r reads the bytes of a
+// C struct x (bytes.NewReader(C.GoBytes(p, C.sizeof_x)), or unsafe.Slice
+// with that length): encoding/binary packs g's fields one after the other,
+// without alignment padding, so g must spell out C's padding as _ fields.
+func (a *checker) binaryRead(call *ast.CallExpr) {
+	fn := calleeFunc(a.v.Info, call)
+	if fn == nil || fn.Pkg() == nil || fn.Pkg().Path() != "encoding/binary" || fn.Name() != "Read" || len(call.Args) != 3 {
+		return
+	}
+	dt := a.v.Info.TypeOf(call.Args[2])
+	p, ok := dt.Underlying().(*types.Pointer)
+	if !ok || !isGoStruct(p.Elem()) {
+		return
+	}
+	g := p.Elem()
+	sizeName := a.readerSize(call.Args[0], 0)
+	if sizeName == "" {
+		return
+	}
+	ct := a.byName[normC(strings.TrimPrefix(sizeName, "sizeof_"))]
+	if ct == nil {
+		return
+	}
+	gf, _, ok := binaryFields(g)
+	if !ok {
+		return // binary.Read rejects it (int, pointers): an error at run time, not a misread
+	}
+	if ct.typ == nil {
+		// Only C's size is known: a smaller encoding may be a right prefix,
+		// a larger one fails with io.ErrUnexpectedEOF. Nothing certain to say.
+		return
+	}
+	gname := types.TypeString(g, types.RelativeTo(a.v.Pkg))
+	if msg := a.fieldDiff(gf, ct, "as encoded"); msg != "" {
+		a.report(call, fmt.Sprintf("binary.Read decodes %s from the bytes of %s, but the encoded layout differs: %s (encoding/binary packs fields one after another, with no alignment padding; cmd/cgo: C.x has C's layout). Write C's padding out as _ [N]byte fields, or read at C's offsets", gname, ct.name, msg))
+	}
+}
+
+// readerSize returns sizeof_x when the reader r reads a buffer made with
+// length C.sizeof_x: bytes.NewReader(b), bytes.NewBuffer(b), with b from
+// C.GoBytes(p, n) or unsafe.Slice(p, n), directly or through one local.
+func (a *checker) readerSize(r ast.Expr, depth int) string {
+	if depth > 4 {
+		return ""
+	}
+	r = ast.Unparen(r)
+	switch x := r.(type) {
+	case *ast.Ident:
+		if lv, ok := a.fn.local(x); ok && len(a.fn.assigns[lv]) == 1 && a.fn.assigns[lv][0] != nil {
+			return a.readerSize(a.fn.assigns[lv][0], depth+1)
+		}
+	case *ast.SliceExpr:
+		if x.Low == nil && x.High == nil {
+			return a.readerSize(x.X, depth+1)
+		}
+	case *ast.CallExpr:
+		if name, ok := a.v.CCall(x); ok && name == "GoBytes" && len(x.Args) == 2 {
+			n, _ := a.cSizeof(x.Args[1])
+			return n
+		}
+		if isUnsafeFunc(a.v.Info, x, "Slice") && len(x.Args) == 2 {
+			n, _ := a.cSizeof(x.Args[1])
+			return n
+		}
+		if fn := calleeFunc(a.v.Info, x); fn != nil && fn.Pkg() != nil && fn.Pkg().Path() == "bytes" &&
+			(fn.Name() == "NewReader" || fn.Name() == "NewBuffer") && len(x.Args) == 1 {
+			return a.readerSize(x.Args[0], depth+1)
+		}
+	}
+	return ""
+}
+
+func calleeFunc(info *types.Info, call *ast.CallExpr) *types.Func {
+	switch fun := ast.Unparen(call.Fun).(type) {
+	case *ast.Ident:
+		fn, _ := info.Uses[fun].(*types.Func)
+		return fn
+	case *ast.SelectorExpr:
+		fn, _ := info.Uses[fun.Sel].(*types.Func)
+		return fn
+	}
+	return nil
+}
+
+// binaryFields lays out a struct the way encoding/binary encodes it: each
+// field right after the previous one. ok is false for types binary.Read
+// rejects (int, uint, pointers, slices, ...).
+func binaryFields(t types.Type) (out []field, size int64, ok bool) {
+	st, isStruct := t.Underlying().(*types.Struct)
+	if !isStruct {
+		return nil, 0, false
+	}
+	var off int64
+	for i := range st.NumFields() {
+		f := st.Field(i)
+		n := binarySize(f.Type())
+		if n < 0 {
+			return nil, 0, false
+		}
+		out = append(out, field{name: f.Name(), off: off, size: n})
+		off += n
+	}
+	return out, off, true
+}
+
+func binarySize(t types.Type) int64 {
+	switch u := t.Underlying().(type) {
+	case *types.Basic:
+		switch u.Kind() {
+		case types.Bool, types.Int8, types.Uint8:
+			return 1
+		case types.Int16, types.Uint16:
+			return 2
+		case types.Int32, types.Uint32, types.Float32:
+			return 4
+		case types.Int64, types.Uint64, types.Float64, types.Complex64:
+			return 8
+		case types.Complex128:
+			return 16
+		}
+	case *types.Array:
+		if e := binarySize(u.Elem()); e >= 0 {
+			return e * u.Len()
+		}
+	case *types.Struct:
+		_, n, ok := binaryFields(u)
+		if ok {
+			return n
+		}
+	}
+	return -1
+}

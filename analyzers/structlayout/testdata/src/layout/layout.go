@@ -42,7 +42,11 @@ static int norm(struct point *p) { return p->x * p->x + p->y * p->y; }
 */
 import "C"
 
-import "unsafe"
+import (
+	"bytes"
+	"encoding/binary"
+	"unsafe"
+)
 
 // Packet mirrors packet_t with Go's alignment: ID lands at 4, not 1.
 type Packet struct {
@@ -188,4 +192,48 @@ func normAll(ps []PointC) {
 
 func sendOK(r *RecOK) {
 	C.memcpy(C.header(), unsafe.Pointer(r), C.sizeof_rec_t)
+}
+
+// RecWire is decoded with encoding/binary, which packs fields: Value lands
+// at byte 1 of the encoding, C has it at 8.
+type RecWire struct {
+	Kind  uint8
+	Value uint32
+}
+
+func decodeRec(r *C.rec_t) (RecWire, error) {
+	var w RecWire
+	b := C.GoBytes(unsafe.Pointer(r), C.sizeof_rec_t)
+	err := binary.Read(bytes.NewReader(b), binary.NativeEndian, &w) // want `binary.Read decodes RecWire from the bytes of C.rec_t, but the encoded layout differs: field Value is at offset 1 \(4 bytes\) as encoded, but C's value is at offset 8 \(4 bytes\)`
+	return w, err
+}
+
+// RecWireOK spells C's padding out: every field at C's offset.
+type RecWireOK struct {
+	Kind  uint8
+	_     [7]byte
+	Value uint32
+	_     [4]byte
+}
+
+func decodeRecOK(r *C.rec_t) (RecWireOK, error) {
+	var w RecWireOK
+	err := binary.Read(bytes.NewReader(C.GoBytes(unsafe.Pointer(r), C.sizeof_rec_t)), binary.NativeEndian, &w)
+	return w, err
+}
+
+// HdrWire reads hdr_t, of which only the size is known here (C.sizeof_hdr_t):
+// without C's layout nothing is certain, and the packed encoding happens to
+// match pack(2).
+type HdrWire struct {
+	Tag   uint16
+	Stamp uint64
+	Ver   uint8
+}
+
+func decodeHdr() (HdrWire, error) {
+	var h HdrWire
+	raw := unsafe.Slice((*byte)(C.header()), C.sizeof_hdr_t)
+	err := binary.Read(bytes.NewReader(raw), binary.NativeEndian, &h)
+	return h, err
 }
