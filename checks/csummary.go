@@ -39,5 +39,40 @@ value up in the callback.`,
 			Rule:  "cmd/cgo: \"C code may not keep a copy of a Go pointer after the call returns, unless the memory it points to is pinned with runtime.Pinner\".",
 			Traps: []string{"c-keeps-go-pointer", "callback-data-outlives-goroutine"},
 		},
+		&Check{
+			Name:     "blockingfanout",
+			Title:    "unbounded goroutines in blocking C calls",
+			Severity: Warning,
+			Text: `A C call that blocks (read, recv, accept, poll, sleep, pthread_cond_wait, a lock, ...)
+does not stall other goroutines: the goroutine's P is handed to another thread. What it
+costs is one OS thread for as long as the call blocks. Goroutines started per request or
+per item, each entering a blocking C call, therefore create one thread each; nothing
+bounds them, and past debug.SetMaxThreads (10,000 by default) the runtime ends the
+process with "fatal error: thread exhaustion". Long before that, thousands of threads
+cost memory and scheduling.
+
+blockingfanout reports a call of a C function whose C body, transitively, may block
+(csrc's MayBlock summary, cited with its call chain, or knowledge of libc and the
+configuration) when it runs in a goroutine started in a loop whose trip count is not a
+constant (a for-ever accept loop, a range over a channel, a loop over requests) or in an
+HTTP handler (net/http serves each connection in its own goroutine), directly or through
+functions of the package. It is silent when a bound is visible: a channel operation
+before the call or before the go statement (a semaphore), a mutex held around it, a
+golang.org/x/sync/semaphore Acquire, an errgroup with SetLimit, a cgate.Gate
+(github.com/cgoguard/cgoguard/safe/cgate), a worker pool (goroutines that take their
+jobs from a channel, or k goroutines started by a counted loop that each call in a
+loop of their own), a loop with a constant trip count, or a netutil.LimitListener in
+the package for handlers. A C function known to block only by taking a pthread mutex
+or rwlock (a short critical section, as a rule) is not reported.
+
+Fix: bound the number of goroutines inside the blocking C call: a buffered channel of
+size k acquired before the call and released after it, a fixed pool of k workers fed
+by a channel, or safe/cgate:
+	var gate = cgate.New(16)
+	err := gate.Do(ctx, func() { rc = C.query(conn) })
+Goroutines waiting for a slot wait in Go and hold no thread.`,
+			Rule:  "runtime: a goroutine in a cgo call holds its OS thread until the call returns (the P is handed off); runtime/debug.SetMaxThreads: \"If a Go program tries to use more than the limit, it crashes\" (default 10,000: \"fatal error: thread exhaustion\").",
+			Traps: []string{"blocking-c-calls"},
+		},
 	)
 }

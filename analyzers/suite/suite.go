@@ -5,6 +5,7 @@ package suite
 import (
 	"golang.org/x/tools/go/analysis"
 
+	"github.com/cgoguard/cgoguard/analyzers/blockingfanout"
 	"github.com/cgoguard/cgoguard/analyzers/cdoublefree"
 	"github.com/cgoguard/cgoguard/analyzers/cmemleak"
 	"github.com/cgoguard/cgoguard/analyzers/coverread"
@@ -28,6 +29,7 @@ func All() []*analysis.Analyzer {
 		exportpanic.Analyzer,
 		finalizerclose.Analyzer,
 		gopointerkept.Analyzer,
+		blockingfanout.Analyzer,
 		handlepin.Analyzer,
 		nestedgopointer.Analyzer,
 	}

@@ -4,9 +4,10 @@
 // cgoview builds its model (View.C) from the cgo preambles only: a function
 // that a preamble declares and a .c file of the package defines has no body
 // there, so nothing is known of what it keeps, whether it blocks, or what it
-// returns. Until cgoview passes the package's other files to csrc.Load, this
-// analyzer builds the model again, from the same preambles plus the package's
-// .c and .h files; it is View.C itself when the package has none. The files
+// returns. And its preamble text comes from CommentGroup.Text, which drops the
+// blank rest of the opening "/*" line, so every C position it reports is one
+// line early. Until cgoview is fixed, this analyzer builds the model again,
+// from the preambles' raw text plus the package's .c and .h files. The files
 // are Pass.OtherFiles when the driver lists them (go/packages does); go vet
 // does not for cgo packages (cmd/go's buildVetConfig drops CFiles when the
 // package uses cgo), so they are then read from the package directory, with
@@ -20,6 +21,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 
 	"golang.org/x/tools/go/analysis"
 
@@ -56,9 +58,6 @@ func run(pass *analysis.Pass) (any, error) {
 	if len(files) == 0 && dir != "" {
 		files = sourceFiles(dir)
 	}
-	if len(files) == 0 {
-		return v.C, nil
-	}
 	var preambles []csrc.Preamble
 	for _, f := range v.CgoFiles {
 		name := v.Fset.Position(f.Pos()).Filename
@@ -67,10 +66,12 @@ func run(pass *analysis.Pass) (any, error) {
 				continue
 			}
 			text, pos := "", v.Fset.Position(imp.Pos())
-			if doc := imp.Doc; doc != nil {
-				text, pos = doc.Text(), v.Fset.Position(doc.Pos())
-			} else if doc := importDoc(f, imp); doc != nil {
-				text, pos = doc.Text(), v.Fset.Position(doc.Pos())
+			doc := imp.Doc
+			if doc == nil {
+				doc = importDoc(f, imp)
+			}
+			if doc != nil {
+				text, pos = preambleText(v.Fset, doc), v.Fset.Position(doc.Pos())
 			}
 			preambles = append(preambles, csrc.Preamble{GoFile: name, Pos: pos, Text: text})
 			break
@@ -102,6 +103,29 @@ func sourceFiles(dir string) []string {
 		}
 	}
 	return out
+}
+
+// preambleText returns the text of a cgo preamble with its line 1 on the
+// comment's first line. (CommentGroup.Text drops leading blank lines, such
+// as the rest of a "/*" line, and directive lines, which shifts every line
+// after them.)
+func preambleText(fset *token.FileSet, cg *ast.CommentGroup) string {
+	var b strings.Builder
+	for i, c := range cg.List {
+		if i > 0 {
+			for l := fset.Position(cg.List[i-1].End()).Line; l < fset.Position(c.Pos()).Line; l++ {
+				b.WriteByte('\n')
+			}
+		}
+		t := c.Text
+		if strings.HasPrefix(t, "//") {
+			t = t[2:]
+		} else {
+			t = strings.TrimSuffix(t[2:], "*/")
+		}
+		b.WriteString(t)
+	}
+	return b.String()
 }
 
 // importDoc returns the doc comment of the import declaration holding imp.

@@ -54,7 +54,7 @@ var global [64]byte
 
 func addrOfLocal() {
 	var x int64
-	C.keep_ptr(unsafe.Pointer(&x)) // want `C.keep_ptr keeps this Go pointer after the call returns: unsafe.Pointer\(&x\) points to Go memory, variable x. C: stores p in global kept_ptr at kept.go:16. .*cmd/cgo: "C code may not keep a copy of a Go pointer.*runtime.Pinner`
+	C.keep_ptr(unsafe.Pointer(&x)) // want `C.keep_ptr keeps this Go pointer after the call returns: unsafe.Pointer\(&x\) points to Go memory, variable x. C: stores p in global kept_ptr at kept.go:17. .*cmd/cgo: "C code may not keep a copy of a Go pointer.*runtime.Pinner`
 }
 
 func sliceData() {
@@ -100,7 +100,7 @@ func chain() {
 
 func annotated() {
 	var x int
-	C.lib_register(unsafe.Pointer(&x)) // want `C.lib_register keeps this Go pointer .*C: annotated cgoguard:keeps at kept.go:29`
+	C.lib_register(unsafe.Pointer(&x)) // want `C.lib_register keeps this Go pointer .*C: annotated cgoguard:keeps at kept.go:30`
 }
 
 func unpinnedTooEarly() {

@@ -10,7 +10,7 @@ type state struct{ n int }
 
 func Use() {
 	s := &state{}
-	binding.Register(unsafe.Pointer(s)) // want `binding.Register keeps this Go pointer .*Go: Register passes it to C.keep; C: stores p in global slot at binding.go:5`
+	binding.Register(unsafe.Pointer(s)) // want `binding.Register keeps this Go pointer .*Go: Register passes it to C.keep; C: stores p in global slot at binding.go:6`
 	binding.Submit([]byte("data"))      // want `binding.Submit keeps this Go pointer`
 	binding.Submit(binding.Buffer(8))
 }
