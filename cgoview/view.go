@@ -21,6 +21,7 @@ package cgoview
 import (
 	"fmt"
 	"go/ast"
+	"go/build"
 	"go/constant"
 	"go/parser"
 	"go/token"
@@ -127,12 +128,14 @@ func Build(fset *token.FileSet, cooked *types.Package, files []*ast.File, sizes 
 				v.CgoFiles = append(v.CgoFiles, raw)
 				text := ""
 				pos := fset.Position(imp.Pos())
-				if doc := imp.Doc; doc != nil {
-					text = doc.Text()
-					pos = fset.Position(doc.Pos())
-				} else if gd := importDecl(raw, imp); gd != nil && gd.Doc != nil {
-					text = gd.Doc.Text()
-					pos = fset.Position(gd.Doc.Pos())
+				doc := imp.Doc
+				if doc == nil {
+					if gd := importDecl(raw, imp); gd != nil {
+						doc = gd.Doc
+					}
+				}
+				if doc != nil {
+					text, pos = preambleText(fset, doc), fset.Position(doc.Pos())
 				}
 				preambles = append(preambles, csrc.Preamble{GoFile: name, Pos: pos, Text: text})
 				break
@@ -171,7 +174,11 @@ func Build(fset *token.FileSet, cooked *types.Package, files []*ast.File, sizes 
 		v.Partial = "cgo declarations unavailable (cgo processing failed?): C types unknown"
 	}
 	v.Pkg, _ = conf.Check(cooked.Path(), fset, v.Files, v.Info)
-	v.C = csrc.Load(csrc.Options{DB: db, Dir: dir}, preambles, nil)
+	var cfiles []string
+	if len(v.CgoFiles) > 0 && dir != "" {
+		cfiles = sourceFiles(dir)
+	}
+	v.C = csrc.Load(csrc.Options{DB: db, Dir: dir}, preambles, cfiles)
 	v.indexIgnores()
 	return v, nil
 }
@@ -301,4 +308,54 @@ func (v *View) CookedObject(obj types.Object) types.Object {
 	}
 	m, _, _ := types.LookupFieldOrMethod(types.NewPointer(tn.Type()), true, v.Cooked, obj.Name())
 	return m
+}
+
+// sourceFiles lists the .c files of dir that the go command would compile
+// with the package (build constraints and file-name suffixes honoured) and
+// its .h files. The drivers cannot tell us: go vet gives a cgo package no
+// OtherFiles (cmd/go's vet config drops CFiles when the package uses cgo).
+func sourceFiles(dir string) []string {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, e := range entries {
+		name := e.Name()
+		if e.IsDir() {
+			continue
+		}
+		switch filepath.Ext(name) {
+		case ".h":
+			out = append(out, filepath.Join(dir, name))
+		case ".c":
+			if ok, err := build.Default.MatchFile(dir, name); err == nil && ok {
+				out = append(out, filepath.Join(dir, name))
+			}
+		}
+	}
+	return out
+}
+
+// preambleText returns a cgo preamble with its first line on the comment's
+// first line, so that C positions map back to the Go file. (CommentGroup.Text
+// drops leading blank lines, such as the rest of a "/*" line, and directive
+// lines, which would shift every line after them.)
+func preambleText(fset *token.FileSet, cg *ast.CommentGroup) string {
+	var b strings.Builder
+	for i, c := range cg.List {
+		if i > 0 {
+			for l := fset.Position(cg.List[i-1].End()).Line; l < fset.Position(c.Pos()).Line; l++ {
+				b.WriteByte('\n')
+			}
+		}
+		t := c.Text
+		if strings.HasPrefix(t, "//") {
+			t = t[2:]
+		} else {
+			t = strings.TrimSuffix(t[2:], "*/")
+		}
+		b.WriteString(t)
+	}
+	return b.String()
 }
