@@ -74,5 +74,37 @@ Goroutines waiting for a slot wait in Go and hold no thread.`,
 			Rule:  "runtime: a goroutine in a cgo call holds its OS thread until the call returns (the P is handed off); runtime/debug.SetMaxThreads: \"If a Go program tries to use more than the limit, it crashes\" (default 10,000: \"fatal error: thread exhaustion\").",
 			Traps: []string{"blocking-c-calls"},
 		},
+		&Check{
+			Name:     "cthreadlocal",
+			Title:    "C thread-local result read after the goroutine may have changed threads",
+			Severity: Error,
+			Text: `Many C libraries keep per-thread state: a last-error message (dlerror, libgit2's
+git_error_last, libxml2's xmlGetLastError), a result buffer in __thread storage. A
+goroutine is not tied to an OS thread between cgo calls: after a scheduling point (a
+channel operation, a Go call that may block, a Gosched, another cgo call that blocks)
+it may resume on another thread, and another goroutine may have run a cgo call on the
+old thread and overwritten the state. Reading the result then returns another call's
+data.
+
+cthreadlocal knows from the C body (csrc's ReturnsThreadLocal summary: the function
+returns the address of a __thread/_Thread_local object, directly or through its
+callees) or from the knowledge base which functions return thread-local memory, and
+reports, when runtime.LockOSThread is not in effect: a use of such a result
+(dereference, C.GoString, a pass to C) after a scheduling point or another cgo call;
+and the two-call pattern, a call of a thread-local getter that takes no value argument
+(only pointers, or none: it reports state left by an earlier call) reached from an
+earlier cgo call through a scheduling point. Scheduling points are channel operations,
+select, calls of Go functions and methods, and cgo calls. LockOSThread counts when
+every path from the function's start (or, for a function only called while locked,
+from its callers) locks the thread and no UnlockOSThread intervenes.
+
+Fix: read the thread-local state in the same cgo call that produced it: a small C
+wrapper that runs the operation and copies the message into a caller buffer (or
+returns it in malloc'd memory). Otherwise bracket both calls and the read with
+runtime.LockOSThread() and runtime.UnlockOSThread(), and copy the result
+(C.GoString) before anything else runs.`,
+			Rule:  "runtime.LockOSThread: \"Until the calling goroutine exits or makes as many calls to UnlockOSThread as to LockOSThread, it will always execute in that thread, and no other goroutine will\"; without it the scheduler may run a goroutine on any thread after each scheduling point.",
+			Traps: []string{"c-thread-local-result"},
+		},
 	)
 }

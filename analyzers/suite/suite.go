@@ -9,6 +9,7 @@ import (
 	"github.com/cgoguard/cgoguard/analyzers/cdoublefree"
 	"github.com/cgoguard/cgoguard/analyzers/cmemleak"
 	"github.com/cgoguard/cgoguard/analyzers/coverread"
+	"github.com/cgoguard/cgoguard/analyzers/cthreadlocal"
 	"github.com/cgoguard/cgoguard/analyzers/cuseafterfree"
 	"github.com/cgoguard/cgoguard/analyzers/exportpanic"
 	"github.com/cgoguard/cgoguard/analyzers/finalizerclose"
@@ -30,6 +31,7 @@ func All() []*analysis.Analyzer {
 		finalizerclose.Analyzer,
 		gopointerkept.Analyzer,
 		blockingfanout.Analyzer,
+		cthreadlocal.Analyzer,
 		handlepin.Analyzer,
 		nestedgopointer.Analyzer,
 	}
