@@ -92,8 +92,10 @@ callees) or from the knowledge base which functions return thread-local memory, 
 reports, when runtime.LockOSThread is not in effect: a use of such a result
 (dereference, C.GoString, a pass to C) after a scheduling point or another cgo call;
 and the two-call pattern, a call of a thread-local getter that takes no value argument
-(only pointers, or none: it reports state left by an earlier call) reached from an
-earlier cgo call through a scheduling point. Scheduling points are channel operations,
+(only pointers, or none: it reports state left by an earlier call) when a scheduling
+point came between it and the most recent cgo call before it (the call whose state it
+means to read), on some path. A Go function that calls such a getter first thing counts
+as the getter at its call sites. Scheduling points are channel operations,
 select, calls of Go functions and methods, and cgo calls. LockOSThread counts when
 every path from the function's start (or, for a function only called while locked,
 from its callers) locks the thread and no UnlockOSThread intervenes.
