@@ -8,7 +8,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
 	"syscall"
@@ -366,10 +365,4 @@ func structFields(d *dwarf.Data, want map[string][]string) (map[string]int64, er
 		return nil, fmt.Errorf("runtime layout unknown: DWARF lacks %s", strings.Join(missing, ", "))
 	}
 	return out, nil
-}
-
-// exists reports whether path names a regular file.
-func exists(path string) bool {
-	fi, err := os.Stat(path)
-	return err == nil && fi.Mode().IsRegular()
 }

@@ -18,6 +18,7 @@ type Frame struct {
 	Inlined bool   `json:"inlined,omitempty"` // inlined into the next frame
 }
 
+// String formats the frame as Go tracebacks do: function, then file:line.
 func (f Frame) String() string {
 	if f.File == "" {
 		return fmt.Sprintf("%s (pc %#x)", f.Func, f.PC)
