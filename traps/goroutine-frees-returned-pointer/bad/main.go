@@ -18,7 +18,6 @@ import "C"
 import (
 	"fmt"
 	"runtime"
-	"time"
 	"unsafe"
 )
 
@@ -27,14 +26,19 @@ const (
 	other  = "user=mallory;role=guest;token=0000000000" // same size: reuses that chunk
 )
 
-// freed is closed once the background free has happened.
-var freed = make(chan struct{})
+// freed is closed once the background free has happened; later releases the
+// goroutine to do it. (A real program frees after some delay; a channel
+// instead of a timer keeps the experiment's order fixed on a loaded machine.)
+var (
+	freed = make(chan struct{})
+	later = make(chan struct{})
+)
 
 // session returns a C string and schedules its release, as in the seed.
 func session() *C.char {
 	p := C.CString(secret)
 	go func() {
-		time.Sleep(10 * time.Millisecond)
+		<-later                   // "later": after the caller's GC check, so the order is fixed
 		C.free(unsafe.Pointer(p)) // trap: frees the pointer session() returned while the caller still uses it
 		close(freed)
 	}()
@@ -66,7 +70,8 @@ func main() {
 	gcChurn()
 	fmt.Printf("intact_after_gc=%d\n", C.still_equal(p, want))
 
-	// A caller slower than 10 ms: wait for the free so that the order is fixed.
+	// The caller is still using p when the goroutine frees it.
+	close(later)
 	<-freed
 	fmt.Printf("intact_at_last_use=%d\nread_at_last_use=%q\n", C.still_equal(p, want), C.GoString(p))
 
