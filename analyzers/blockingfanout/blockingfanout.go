@@ -24,7 +24,6 @@ import (
 
 	"golang.org/x/tools/go/analysis"
 
-	"github.com/cgoguard/cgoguard/analyzers/internal/cside"
 	"github.com/cgoguard/cgoguard/cgoview"
 	"github.com/cgoguard/cgoguard/checks"
 	"github.com/cgoguard/cgoguard/csrc"
@@ -37,7 +36,7 @@ var Analyzer = &analysis.Analyzer{
 	Name:             check.Name,
 	Doc:              check.Doc(),
 	URL:              check.URL(),
-	Requires:         []*analysis.Analyzer{cgoview.Analyzer, cside.Analyzer},
+	Requires:         []*analysis.Analyzer{cgoview.Analyzer},
 	Run:              run,
 	RunDespiteErrors: true,
 	FactTypes:        []analysis.Fact{(*BlocksInC)(nil)},
@@ -81,7 +80,10 @@ type blocking struct {
 
 func run(pass *analysis.Pass) (any, error) {
 	v, _ := pass.ResultOf[cgoview.Analyzer].(*cgoview.View)
-	c, _ := pass.ResultOf[cside.Analyzer].(*csrc.Model)
+	var c *csrc.Model
+	if v != nil {
+		c = v.C
+	}
 	k := &checker{pass: pass, v: v, c: c, blocks: map[types.Object]*blocking{}, reported: map[token.Pos]bool{}}
 	if v != nil {
 		if v.Pkg == nil {

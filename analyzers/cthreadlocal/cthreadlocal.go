@@ -26,7 +26,6 @@ import (
 
 	"golang.org/x/tools/go/analysis"
 
-	"github.com/cgoguard/cgoguard/analyzers/internal/cside"
 	"github.com/cgoguard/cgoguard/cgoview"
 	"github.com/cgoguard/cgoguard/checks"
 	"github.com/cgoguard/cgoguard/csrc"
@@ -39,7 +38,7 @@ var Analyzer = &analysis.Analyzer{
 	Name:             check.Name,
 	Doc:              check.Doc(),
 	URL:              check.URL(),
-	Requires:         []*analysis.Analyzer{cgoview.Analyzer, cside.Analyzer},
+	Requires:         []*analysis.Analyzer{cgoview.Analyzer},
 	Run:              run,
 	RunDespiteErrors: true,
 }
@@ -66,8 +65,7 @@ func run(pass *analysis.Pass) (any, error) {
 	if v == nil || v.Pkg == nil {
 		return nil, nil
 	}
-	c, _ := pass.ResultOf[cside.Analyzer].(*csrc.Model)
-	k := &checker{pass: pass, v: v, c: c, lockedEntry: map[types.Object]bool{}, getters: map[types.Object]*tlCall{}, reported: map[token.Pos]bool{}}
+	k := &checker{pass: pass, v: v, c: v.C, lockedEntry: map[types.Object]bool{}, getters: map[types.Object]*tlCall{}, reported: map[token.Pos]bool{}}
 	var decls []*ast.FuncDecl
 	for _, f := range v.Files {
 		for _, d := range f.Decls {

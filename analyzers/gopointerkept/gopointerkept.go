@@ -23,7 +23,6 @@ import (
 
 	"golang.org/x/tools/go/analysis"
 
-	"github.com/cgoguard/cgoguard/analyzers/internal/cside"
 	"github.com/cgoguard/cgoguard/cgoview"
 	"github.com/cgoguard/cgoguard/checks"
 	"github.com/cgoguard/cgoguard/csrc"
@@ -36,7 +35,7 @@ var Analyzer = &analysis.Analyzer{
 	Name:             check.Name,
 	Doc:              check.Doc(),
 	URL:              check.URL(),
-	Requires:         []*analysis.Analyzer{cgoview.Analyzer, cside.Analyzer},
+	Requires:         []*analysis.Analyzer{cgoview.Analyzer},
 	Run:              run,
 	RunDespiteErrors: true,
 	FactTypes:        []analysis.Fact{(*KeepsParam)(nil)},
@@ -70,7 +69,10 @@ type analyzer struct {
 
 func run(pass *analysis.Pass) (any, error) {
 	v, _ := pass.ResultOf[cgoview.Analyzer].(*cgoview.View)
-	c, _ := pass.ResultOf[cside.Analyzer].(*csrc.Model)
+	var c *csrc.Model
+	if v != nil {
+		c = v.C
+	}
 	a := &analyzer{pass: pass, v: v, c: c, keeps: map[types.Object]map[int]string{}}
 	if v != nil {
 		if v.Pkg == nil {
