@@ -416,7 +416,7 @@ func (fe *funcEnv) paramOf(e ast.Expr) (int, bool) {
 			if !ok {
 				return 0, false
 			}
-			if _, ok := fe.a.info.TypeOf(ix.X).Underlying().(*types.Slice); !ok {
+			if _, ok := under(fe.a.info.TypeOf(ix.X)).(*types.Slice); !ok {
 				return 0, false
 			}
 			e = ix.X
@@ -645,7 +645,7 @@ func (fe *funcEnv) addr(x ast.Expr, depth int) goMem {
 		if sel == nil || sel.Kind() != types.FieldVal {
 			return no
 		}
-		if _, ok := info.TypeOf(x.X).Underlying().(*types.Pointer); ok {
+		if _, ok := under(info.TypeOf(x.X)).(*types.Pointer); ok {
 			if len(sel.Index()) > 1 {
 				return no // through embedded fields: keep it simple
 			}
@@ -656,7 +656,7 @@ func (fe *funcEnv) addr(x ast.Expr, depth int) goMem {
 		}
 		return fe.field(fe.addr(x.X, depth+1), x)
 	case *ast.IndexExpr:
-		switch t := info.TypeOf(x.X).Underlying().(type) {
+		switch t := under(info.TypeOf(x.X)).(type) {
 		case *types.Array:
 			return fe.addr(x.X, depth+1)
 		case *types.Pointer:
@@ -712,7 +712,7 @@ func (fe *funcEnv) slice(e ast.Expr, depth int) goMem {
 		}
 		return no
 	case *ast.SliceExpr:
-		switch t := info.TypeOf(x.X).Underlying().(type) {
+		switch t := under(info.TypeOf(x.X)).(type) {
 		case *types.Array:
 			return fe.addr(x.X, depth+1)
 		case *types.Pointer:
@@ -946,4 +946,13 @@ func evidence(ev *csrc.Evidence, goFile string) string {
 		s += fmt.Sprintf(" at %s:%d", file, ev.Pos.Line)
 	}
 	return s
+}
+
+// under returns t's underlying type; nil for a missing type (a package
+// analysed with C types unknown).
+func under(t types.Type) types.Type {
+	if t == nil {
+		return nil
+	}
+	return t.Underlying()
 }
