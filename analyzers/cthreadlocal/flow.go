@@ -387,7 +387,8 @@ func (b *body) use(id *ast.Ident, parents []ast.Node, s *state) {
 	b.k.reported[id.Pos()] = true
 	k := b.k
 	msg := fmt.Sprintf("%s holds the result of %s (line %d), a pointer into C thread-local storage (C: %s), and %s at line %d came between without runtime.LockOSThread: "+
-		"this goroutine may now run on another OS thread, and another goroutine's cgo call on the first thread may have overwritten what %s points to. "+
+		"this goroutine may now run on another OS thread, and another goroutine's cgo call on the first thread may have overwritten what %s points to "+
+		"(the runtime keeps a goroutine on one thread, and other goroutines off it, only under runtime.LockOSThread). "+
 		"Copy the result in the same C call (a small C wrapper), or hold runtime.LockOSThread from the call to the last read",
 		id.Name, e.val.call.name, k.line(e.val.pos), e.val.call.ev, e.at.what, k.line(e.at.pos), id.Name)
 	k.v.Report(k.pass, analysis.Diagnostic{Pos: id.Pos(), End: id.End(), Message: msg, Related: []analysis.RelatedInformation{
@@ -489,7 +490,8 @@ func (b *body) twoCall(call *ast.CallExpr, tl *tlCall, s *state) {
 		between = "the call of " + tl.name + " is itself a scheduling point (the runtime preempts goroutines as Go functions start)"
 	}
 	msg := fmt.Sprintf("%s reads C thread-local state (C: %s) that the earlier cgo call %s (line %d) left, but %s without runtime.LockOSThread: "+
-		"this goroutine may now run on another OS thread, whose state belongs to another call, or another goroutine's call on the first thread overwrote it. "+
+		"this goroutine may now run on another OS thread, whose state belongs to another call, or another goroutine's call on the first thread overwrote it "+
+		"(the runtime keeps a goroutine on one thread, and other goroutines off it, only under runtime.LockOSThread). "+
 		"Read the state in the same C call (a small C wrapper that runs the operation and copies the result), or hold runtime.LockOSThread around both calls",
 		tl.name, tl.ev, e.prod, k.line(e.prodPos), between)
 	k.v.Report(k.pass, analysis.Diagnostic{Pos: call.Pos(), End: call.End(), Message: msg, Related: []analysis.RelatedInformation{
