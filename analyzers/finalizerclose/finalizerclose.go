@@ -22,7 +22,6 @@ import (
 
 	"golang.org/x/tools/go/analysis"
 
-	"github.com/cgoguard/cgoguard/analyzers/internal/cside"
 	"github.com/cgoguard/cgoguard/cgoview"
 	"github.com/cgoguard/cgoguard/checks"
 	"github.com/cgoguard/cgoguard/csrc"
@@ -35,7 +34,7 @@ var Analyzer = &analysis.Analyzer{
 	Name:             check.Name,
 	Doc:              check.Doc(),
 	URL:              check.URL(),
-	Requires:         []*analysis.Analyzer{cgoview.Analyzer, cside.Analyzer},
+	Requires:         []*analysis.Analyzer{cgoview.Analyzer},
 	Run:              run,
 	RunDespiteErrors: true,
 }
@@ -95,7 +94,7 @@ type safetyNet struct {
 type checker struct {
 	pass     *analysis.Pass
 	v        *cgoview.View
-	model    *csrc.Model // the C side with the package's .c files (cside)
+	model    *csrc.Model // the C side, the package's .c files included (View.C)
 	methods  map[*types.TypeName]map[string]*ast.FuncDecl
 	funcs    map[*types.Func]*ast.FuncDecl
 	freesArg map[*types.Func]map[int]bool // package functions that free a parameter
@@ -106,10 +105,7 @@ func run(pass *analysis.Pass) (any, error) {
 	if v == nil || v.Pkg == nil {
 		return nil, nil
 	}
-	model, _ := pass.ResultOf[cside.Analyzer].(*csrc.Model)
-	if model == nil {
-		model = v.C
-	}
+	model := v.C
 	c := &checker{pass: pass, v: v, model: model, methods: map[*types.TypeName]map[string]*ast.FuncDecl{},
 		funcs: map[*types.Func]*ast.FuncDecl{}, freesArg: map[*types.Func]map[int]bool{}}
 	for _, f := range v.Files {

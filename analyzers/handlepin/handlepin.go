@@ -22,7 +22,6 @@ import (
 	"golang.org/x/tools/go/analysis"
 	"golang.org/x/tools/go/cfg"
 
-	"github.com/cgoguard/cgoguard/analyzers/internal/cside"
 	"github.com/cgoguard/cgoguard/cgoview"
 	"github.com/cgoguard/cgoguard/checks"
 	"github.com/cgoguard/cgoguard/csrc"
@@ -35,7 +34,7 @@ var Analyzer = &analysis.Analyzer{
 	Name:             check.Name,
 	Doc:              check.Doc(),
 	URL:              check.URL(),
-	Requires:         []*analysis.Analyzer{cgoview.Analyzer, cside.Analyzer},
+	Requires:         []*analysis.Analyzer{cgoview.Analyzer},
 	Run:              run,
 	RunDespiteErrors: true,
 }
@@ -43,7 +42,7 @@ var Analyzer = &analysis.Analyzer{
 type checker struct {
 	pass  *analysis.Pass
 	v     *cgoview.View
-	model *csrc.Model // the C side with the package's .c files (cside)
+	model *csrc.Model // the C side, the package's .c files included (View.C)
 	// callbackDeletes is set when the package deletes a handle rebuilt from
 	// an integer (cgo.Handle(x).Delete()): a Go callback that C calls may
 	// then delete the handles passed to C, and passing one is a hand-over.
@@ -56,10 +55,7 @@ func run(pass *analysis.Pass) (any, error) {
 	if v == nil || v.Pkg == nil {
 		return nil, nil
 	}
-	model, _ := pass.ResultOf[cside.Analyzer].(*csrc.Model)
-	if model == nil {
-		model = v.C
-	}
+	model := v.C
 	c := &checker{pass: pass, v: v, model: model, reported: map[token.Pos]bool{}}
 	c.findCallbackDeletes()
 	for _, f := range v.Files {
