@@ -29,7 +29,7 @@ measure() { # mode label cmd...
 go vet "${pkgs[@]}" >/dev/null 2>&1 || true
 "$bin" vet "${pkgs[@]}" >/dev/null 2>&1 || true
 printf "%-6s %12s %14s %8s\n" cache "go vet (s)" "cgoguard (s)" ratio
-for mode in warm cold; do
+for mode in ${MODES:-warm cold}; do
 	gv=$(measure $mode go vet "${pkgs[@]}")
 	cg=$(measure $mode "$bin" vet "${pkgs[@]}")
 	printf "%-6s %12.2f %14.2f %7.2fx\n" $mode "$gv" "$cg" "$(awk -v a="$cg" -v b="$gv" 'BEGIN{print a / b}')"
