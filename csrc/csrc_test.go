@@ -4,12 +4,14 @@ import (
 	"fmt"
 	"go/token"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/cgoguard/cgoguard/knowledge"
 )
@@ -535,7 +537,7 @@ int poke(zmq_sock_t *s) {
 		}
 	}
 	probs := strings.Join(m.Problems(), "\n")
-	for _, want := range []string{"a.c:2: header <zmq_not_installed.h> not found", `a.c:3: header "local_missing.h" not found`, "zmq_ctx_t is not declared"} {
+	for _, want := range []string{"a.c:2: header zmq_not_installed.h not found", `a.c:3: header local_missing.h not found`, "zmq_ctx_t is not declared"} {
 		if !strings.Contains(probs, want) {
 			t.Errorf("problems lack %q:\n%s", want, probs)
 		}
@@ -675,5 +677,82 @@ func TestCgoFlags(t *testing.T) {
 	if !slices.Equal(f.include, []string{"/pkg/rel", "/abs"}) || !slices.Equal(f.system, []string{"/pkg/sys"}) ||
 		f.defines.String() != "#define X 1\n#undef Y\n" || !slices.Equal(f.std, []string{"-std=c99"}) {
 		t.Errorf("flags: %+v %q", f, f.defines.String())
+	}
+}
+
+// TestSelfInclude: a header that includes itself without a guard makes the
+// C front end recurse without bound; the model gives up on the unit and
+// says so.
+func TestSelfInclude(t *testing.T) {
+	dir := t.TempDir()
+	files := writeFiles(t, dir, map[string]string{
+		"loop.h": "#include \"loop.h\"\nint x;\n",
+		"a.c":    "#include \"loop.h\"\nvoid f(char *p) { }\n",
+	})
+	m := Load(Options{Dir: dir}, nil, files)
+	f := m.Func("f")
+	if f == nil || f.Partial == "" || !f.Defined {
+		t.Fatalf("f: %+v", f)
+	}
+	if probs := strings.Join(m.Problems(), "\n"); !strings.Contains(probs, "a.c") {
+		t.Errorf("problems: %s", probs)
+	}
+}
+
+// TestHasInclude: the stand-ins for missing headers do not make
+// __has_include true, and a header missing deep in an include chain is
+// reported too.
+func TestHasInclude(t *testing.T) {
+	dir := t.TempDir()
+	files := writeFiles(t, dir, map[string]string{
+		"dep.h": "#include <deeply_missing.h>\ntypedef int dep_t;\n",
+		"a.c": `#include <stdlib.h>
+#include "dep.h"
+#if __has_include(<surely_not_installed.h>)
+void *f(void) { return 0; }
+#else
+void *f(void) { dep_t n = 4; return malloc(n); }
+#endif
+`,
+	})
+	m := Load(Options{Dir: dir}, nil, files)
+	if f := m.Func("f"); f == nil || facts(f) != "owned:free" {
+		t.Errorf("f: %v (the __has_include branch was taken?)", f)
+	}
+	probs := strings.Join(m.Problems(), "\n")
+	if !strings.Contains(probs, "header deeply_missing.h not found") || strings.Contains(probs, "surely_not_installed") {
+		t.Errorf("problems:\n%s", probs)
+	}
+}
+
+// TestParseWatchdog shows what the sentinel is for: without it,
+// modernc.org/cc/v4 spins forever on this input. The watchdog gives up on
+// the unit instead. It runs in a subprocess, which takes the abandoned,
+// spinning parser goroutine with it when it exits.
+func TestParseWatchdog(t *testing.T) {
+	if os.Getenv("CSRC_WATCHDOG_CHILD") == "1" {
+		parseTimeout = func(int) time.Duration { return time.Second }
+		noSentinel = os.Getenv("CSRC_NO_SENTINEL") == "1"
+		dir := t.TempDir()
+		files := writeFiles(t, dir, map[string]string{"a.c": "void f(char *p) { }\n* }\n"})
+		m := Load(Options{Dir: dir}, nil, files)
+		f := m.Func("f")
+		fmt.Printf("partial=%q problems=%q\n", f.Partial, m.Problems())
+		return
+	}
+	for _, noSent := range []string{"1", "0"} {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestParseWatchdog$", "-test.v")
+		cmd.Env = append(os.Environ(), "CSRC_WATCHDOG_CHILD=1", "CSRC_NO_SENTINEL="+noSent)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("child: %v\n%s", err, out)
+		}
+		hung := strings.Contains(string(out), "did not finish")
+		if noSent == "1" && !hung {
+			t.Errorf("without the sentinel the parser was expected to hang:\n%s", out)
+		}
+		if noSent == "0" && hung {
+			t.Errorf("with the sentinel the parser hung:\n%s", out)
+		}
 	}
 }

@@ -392,7 +392,6 @@ func (m *Model) unitConfig() (*cc.Config, error) {
 	c.SysIncludePaths = sys
 	c.FS = m.overlay
 	c.SourceCache = srcCache
-	c.ExpansionLimit = 50_000_000 // untrusted input must not expand forever
 	if len(m.flags.std) > 0 {
 		if err := c.ApplyOptions(m.flags.std...); err != nil {
 			m.problem(err.Error())
@@ -406,7 +405,10 @@ func (m *Model) unitConfig() (*cc.Config, error) {
 // preambles (cgo copies them into it).
 func (m *Model) exportHeader(preambles []Preamble) string {
 	var b strings.Builder
-	b.WriteString(`#line 1 "cgo-generated-export-prolog"
+	// Guarded as a whole: a preamble copied into it may include it.
+	b.WriteString(`#ifndef CGOGUARD_CGO_EXPORT_H
+#define CGOGUARD_CGO_EXPORT_H
+#line 1 "cgo-generated-export-prolog"
 #include <stddef.h>
 #ifndef GO_CGO_EXPORT_PROLOGUE_H
 #define GO_CGO_EXPORT_PROLOGUE_H
@@ -443,6 +445,7 @@ typedef void *GoMap;
 typedef void *GoChan;
 typedef struct { void *t; void *v; } GoInterface;
 typedef struct { void *data; GoInt len; GoInt cap; } GoSlice;
+#endif
 #endif
 `)
 	_ = preambles

@@ -64,6 +64,7 @@ type fileScan struct {
 	chunks      []chunk
 	annotations map[string][]annotation // function name → annotations beside its declarations
 	badNotes    []annotation            // annotations that could not be attached or parsed
+	openIfs     int                     // #if groups still open at the end of the text
 
 	declIndex    map[string][]int // identifier → indices of ckDecl chunks mentioning it; built lazily
 	declIdentsOf map[int][]string // ckDecl chunk → its identifiers (declIdents)
@@ -166,6 +167,7 @@ func (s *scanner) run() {
 	if s.pending {
 		s.endChunk(ckOther, s.off)
 	}
+	s.fs.openIfs = len(s.ifs)
 	for _, a := range s.leading {
 		if a.err == "" {
 			a.err = "not followed by a declaration"

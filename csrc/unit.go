@@ -2,6 +2,7 @@ package csrc
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"go/token"
 	"os"
@@ -11,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	cc "modernc.org/cc/v4"
 )
@@ -120,6 +122,12 @@ func (t *tunit) keep(i int) bool {
 	}
 	ch := &t.scan.chunks[i]
 	switch ch.kind {
+	case ckDirective:
+		if badInclude(t.text[ch.start:ch.end]) {
+			t.m.problem(fmt.Sprintf("%s:%d: malformed #include: skipped", t.fileName, ch.line+t.lineBase))
+			return false
+		}
+		return true
 	case ckFunc:
 		return !ch.elidable || t.allBodies || t.wantFuncs[i]
 	case ckDecl:
@@ -155,8 +163,27 @@ func (t *tunit) build() []byte {
 		contiguous = ch.kind != ckDirective
 	}
 	b.WriteByte('\n')
+	for range t.scan.openIfs {
+		b.WriteString("#endif\n")
+	}
+	if !noSentinel {
+		b.WriteString(sentinel)
+	}
 	return b.Bytes()
 }
+
+// sentinel ends every text handed to the parser. modernc.org/cc/v4 loops
+// forever on some malformed input that ends inside a declaration (it keeps
+// "skipping" the end of the input while waiting for a ')', ',', ']', '}' or an
+// identifier); with these valid declarations after the text, it finds one
+// and reports an error instead. Random token soups that hang it without
+// them (e.g. "* }", "^") all terminate with them.
+const sentinel = "\n#line 1 \"<cgoguard-sentinel>\"\nstruct " + sentinelPrefix + "s { int " + sentinelPrefix + "a; };\n" +
+	"void " + sentinelPrefix + "end(int " + sentinelPrefix + "b, int " + sentinelPrefix + "c[1]);\n"
+
+const sentinelPrefix = "__cgoguard_sentinel_"
+
+var noSentinel = false // tests: show what the sentinel prevents
 
 var errLine = regexp.MustCompile(`^(.+?):(\d+):(\d+): (.*)$`)
 
@@ -195,10 +222,15 @@ func (t *tunit) parse() {
 	lastErr := ""
 	for attempt := 0; attempt < maxRepair; attempt++ {
 		ast, err := t.parseOnce(cfg)
+		t.reportMissing()
 		if err == nil {
 			t.index(ast)
 			t.parsed = true
 			return
+		}
+		if errors.Is(err, errFatal) {
+			lastErr = err.Error()
+			break
 		}
 		if !t.full {
 			// The reduced text may lack a declaration that a macro hides.
@@ -223,13 +255,7 @@ func firstLine(s string) string {
 }
 
 // parseOnce runs the C parser on the current text; a panic in it is an error.
-func (t *tunit) parseOnce(cfg *cc.Config) (ast *cc.AST, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			ast, err = nil, fmt.Errorf("%s:1:1: C parser panic: %v", t.fileName, r)
-			t.m.problem(fmt.Sprintf("%s: C parser internal error: %v\n%s", t.fileName, r, debug.Stack()))
-		}
-	}()
+func (t *tunit) parseOnce(cfg *cc.Config) (*cc.AST, error) {
 	srcs := []cc.Source{
 		{Name: "<predefined>", Value: cfg.Predefined},
 		{Name: "<builtin>", Value: cc.Builtin},
@@ -245,8 +271,75 @@ func (t *tunit) parseOnce(cfg *cc.Config) (ast *cc.AST, err error) {
 	if pre.Len() > 0 {
 		srcs = append(srcs, cc.Source{Name: "<cgoguard-flags>", Value: pre.String()})
 	}
-	srcs = append(srcs, cc.Source{Name: t.name, Value: t.build()})
-	return cc.Parse(cfg, srcs)
+	text := t.build()
+	srcs = append(srcs, cc.Source{Name: t.name, Value: text})
+	// Every token the preprocessor handles counts, headers included: the
+	// limit stops runaway inclusion (cc does not bound the depth of
+	// #include) and exponential macros, far above what real code needs.
+	c := *cfg
+	c.ExpansionLimit = 4_000_000 + 4*len(text)
+	type result struct {
+		ast *cc.AST
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		defer func() {
+			if r := recover(); r != nil {
+				t.m.problem(fmt.Sprintf("%s: C parser internal error: %v\n%s", t.fileName, r, debug.Stack()))
+				done <- result{nil, fmt.Errorf("%w: C parser internal error: %v", errFatal, r)}
+			}
+		}()
+		a, err := cc.Parse(&c, srcs)
+		done <- result{a, err}
+	}()
+	// The sentinel prevents the parser's known endless loops; should another
+	// one strike, the analysis goes on without this unit (the parser's
+	// goroutine cannot be stopped and is abandoned).
+	limit := parseTimeout(len(text))
+	timer := time.NewTimer(limit)
+	defer timer.Stop()
+	var r result
+	select {
+	case r = <-done:
+	case <-timer.C:
+		return nil, fmt.Errorf("%w: the C parser did not finish in %v (a modernc.org/cc/v4 bug on this input)", errFatal, limit)
+	}
+	if r.err != nil && strings.Contains(r.err.Error(), "macro expansion limit exceeded") {
+		return nil, fmt.Errorf("%w: %v", errFatal, r.err)
+	}
+	return r.ast, r.err
+}
+
+// parseTimeout bounds one parse of a text of n bytes: generous, the normal
+// rate is about 2 MB/s on one core.
+var parseTimeout = func(n int) time.Duration {
+	return 30*time.Second + time.Duration(n/100_000)*time.Second
+}
+
+// errFatal marks a parse failure that no repair can help.
+var errFatal = errors.New("cannot parse")
+
+// reportMissing reports the headers that were stood in for in the last
+// parse, at the #include that names them when it is in the unit's text.
+func (t *tunit) reportMissing() {
+	names := t.m.overlay.takeMissing()
+	sort.Strings(names)
+	for _, n := range names {
+		where := t.fileName
+		for i := range t.scan.chunks {
+			ch := &t.scan.chunks[i]
+			if ch.kind != ckDirective {
+				continue
+			}
+			d := t.text[ch.start:ch.end]
+			if bytes.Contains(d, []byte("include")) && (bytes.Contains(d, []byte("<"+n+">")) || bytes.Contains(d, []byte("\""+n+"\""))) {
+				where = fmt.Sprintf("%s:%d", t.fileName, ch.line+t.lineBase)
+				break
+			}
+		}
+		t.m.problem(fmt.Sprintf("%s: header %s not found: parsed without it (its declarations are unknown)", where, n))
+	}
 }
 
 // repair changes the unit so that the next attempt may get further. It
@@ -312,6 +405,28 @@ func (t *tunit) repair(errs []parseError, again bool) bool {
 	}
 	return t.dropInHeader(e)
 }
+
+// badInclude reports an #include whose argument is neither "file", <file>
+// nor a macro. The C preprocessor stops the whole unit there, which can
+// leave the parser spinning at the end of its input (see sentinel).
+func badInclude(dir []byte) bool {
+	s := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(string(dir)), "#"))
+	for _, w := range []string{"include_next", "include", "import"} {
+		if rest, ok := strings.CutPrefix(s, w); ok {
+			if rest == "" || rest[0] != ' ' && rest[0] != '\t' && rest[0] != '"' && rest[0] != '<' {
+				return false // another directive (#includex?) or no space: let the parser judge
+			}
+			rest = strings.TrimSpace(rest)
+			return !(rest != "" && (rest[0] == '"' && strings.Count(rest, "\"") >= 2 || rest[0] == '<' && strings.Contains(rest, ">")) ||
+				macroInclude.MatchString(rest))
+		}
+	}
+	return false
+}
+
+// macroInclude is #include MACRO or #include MACRO(args), as FreeType's
+// #include FT_FREETYPE_H.
+var macroInclude = regexp.MustCompile(`^[A-Za-z_]\w*\s*(\(.*\))?\s*(//.*|/\*.*)?$`)
 
 func describeChunk(ch *chunk) string {
 	switch {
@@ -479,6 +594,9 @@ func (t *tunit) index(ast *cc.AST) {
 				continue
 			}
 			name := fd.Declarator.Name()
+			if strings.HasPrefix(name, sentinelPrefix) {
+				continue
+			}
 			if _, ok := t.defs[name]; !ok {
 				t.defs[name] = fd
 			}
@@ -501,7 +619,7 @@ func (t *tunit) indexDecl(d *cc.Declaration) {
 		}
 		dr := id.Declarator
 		name := dr.Name()
-		if name == "" {
+		if name == "" || strings.HasPrefix(name, sentinelPrefix) {
 			continue
 		}
 		switch {
