@@ -756,3 +756,36 @@ func TestParseWatchdog(t *testing.T) {
 		}
 	}
 }
+
+// TestMacroDefinitions: definitions whose heads are made by macros are found,
+// in a small unit (parsed whole) and in a large one (parsed on demand).
+func TestMacroDefinitions(t *testing.T) {
+	src := `#include <stdlib.h>
+#include <string.h>
+#define NAME(n) n
+#define GETTER(n) char *get_##n(void) { return strdup(#n); }
+char *NAME(plain)(void) { return malloc(4); }
+GETTER(alpha)
+static int unrelated(int x) { return x + 1; }
+`
+	for _, small := range []int{smallUnit, 0} {
+		func() {
+			defer func(n int) { smallUnit = n }(smallUnit)
+			smallUnit = small
+			dir := t.TempDir()
+			files := writeFiles(t, dir, map[string]string{"a.c": src})
+			m := Load(Options{Dir: dir}, nil, files)
+			for _, fn := range []string{"plain", "get_alpha"} {
+				if f := m.Func(fn); f == nil || facts(f) != "owned:free" {
+					t.Errorf("smallUnit=%d: %s: %v", small, fn, f)
+				}
+			}
+			if f := m.Func("unrelated"); f == nil || facts(f) != "" {
+				t.Errorf("unrelated: %v", f)
+			}
+			if f := m.Func("NAME"); f != nil {
+				t.Errorf("a macro is not a function: %+v", f)
+			}
+		}()
+	}
+}

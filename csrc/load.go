@@ -60,12 +60,9 @@ type Model struct {
 	attrDeallocs map[string]deallocAttr
 	declSeen     map[string]bool // name@pos of declInfos already recorded
 	globals      map[string]bool
-	allParsed    bool // every unit parsed at least once (with the bodies it needed)
 	allBodies    bool // every unit parsed with every body
 	epoch        int  // of the current call graph traversal
 }
-
-// Preamble positions: a preamble's line n is line Pos.Line+n-1 of its Go file.
 
 // tuFlags are the package-wide C flags (cgo applies the #cgo CFLAGS/CPPFLAGS
 // of every file of the package to every C compilation of the package).
@@ -171,7 +168,7 @@ func Load(opts Options, preambles []Preamble, files []string) *Model {
 	for _, t := range m.tus {
 		t.scan = scanSource(t.text)
 		m.files[t.fileName] = t.scan
-		t.reportNotes(t.scan, t.fileName, t.lineBase)
+		reportNotes(m, t.scan, t.fileName, t.lineBase)
 		// A small unit is parsed whole, once: the cost of a parse is then
 		// mostly its headers, and parsing it again for each new question
 		// would cost more than parsing what nobody asked about.
@@ -184,7 +181,7 @@ func Load(opts Options, preambles []Preamble, files []string) *Model {
 			reportNotes(m, fs, name, 0)
 		}
 	}
-	m.overlay.files[filepath.Join(stubDir, "_cgo_export.h")] = []byte(m.exportHeader(preambles))
+	m.overlay.files[filepath.Join(stubDir, "_cgo_export.h")] = []byte(m.exportHeader())
 	return m
 }
 
@@ -196,8 +193,6 @@ func (m *Model) isUnit(name string) bool {
 	}
 	return false
 }
-
-func (t *tunit) reportNotes(fs *fileScan, name string, base int) { reportNotes(t.m, fs, name, base) }
 
 func reportNotes(m *Model, fs *fileScan, name string, base int) {
 	for _, a := range fs.badNotes {
@@ -403,7 +398,7 @@ func (m *Model) unitConfig() (*cc.Config, error) {
 // exportHeader is the stand-in for cgo's generated _cgo_export.h, which the
 // package's .c files may include: the Go types cgo defines there and the
 // preambles (cgo copies them into it).
-func (m *Model) exportHeader(preambles []Preamble) string {
+func (m *Model) exportHeader() string {
 	var b strings.Builder
 	// Guarded as a whole: a preamble copied into it may include it.
 	b.WriteString(`#ifndef CGOGUARD_CGO_EXPORT_H
@@ -448,7 +443,6 @@ typedef struct { void *data; GoInt len; GoInt cap; } GoSlice;
 #endif
 #endif
 `)
-	_ = preambles
 	return b.String()
 }
 

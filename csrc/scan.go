@@ -118,9 +118,9 @@ type scanner struct {
 	static, typedef, eq  bool
 	ntoks                int
 	firstIdent, macroish bool
-	attrUntil            int  // >0: inside an attribute's parens until paren drops below this
-	lastKind             byte // last significant token: 'i' ident, 's' string, ')' etc.
-	lastIdent            string
+	attrUntil            int    // >0: inside an attribute's parens until paren drops below this
+	lastKind             byte   // last significant token: 'i' ident, 's' string, ')' etc.
+	lastIdent            []byte // a slice of src: no allocation per identifier
 	interrupted          bool
 	hasDir, nonCond      bool
 	condBal              int
@@ -417,40 +417,40 @@ func (s *scanner) token() {
 		// String prefixes: L"x", u8"x".
 		if s.off < len(s.src) && (s.src[s.off] == '"' || s.src[s.off] == '\'') && s.off-start <= 2 {
 			s.quoted(s.src[s.off])
-			s.setLast('s', "")
+			s.setLast('s', nil)
 			return
 		}
-		s.ident(string(s.src[start:s.off]))
+		s.ident(s.src[start:s.off])
 	case '0' <= c && c <= '9' || c == '.' && s.off+1 < len(s.src) && '0' <= s.src[s.off+1] && s.src[s.off+1] <= '9':
 		for s.off < len(s.src) && (isIdentByte(s.src[s.off]) || s.src[s.off] == '.' ||
 			(s.src[s.off] == '+' || s.src[s.off] == '-') && (s.src[s.off-1]|0x20 == 'e' || s.src[s.off-1]|0x20 == 'p')) {
 			s.off++
 		}
-		s.setLast('n', "")
+		s.setLast('n', nil)
 	case c == '"' || c == '\'':
 		s.quoted(c)
-		s.setLast('s', "")
+		s.setLast('s', nil)
 	default:
 		s.off++
 		s.punct(c)
 	}
 }
 
-func (s *scanner) setLast(k byte, id string) {
+func (s *scanner) setLast(k byte, id []byte) {
 	if k == 'i' {
 		s.lastIdent = id
 	} else if k != 's' {
-		s.lastIdent = "" // kept across a string literal, for extern "C"
+		s.lastIdent = nil // kept across a string literal, for extern "C"
 	}
 	s.lastKind = k
 }
 
-func (s *scanner) ident(id string) {
+func (s *scanner) ident(id []byte) {
 	if s.depth == 0 {
-		if s.ntoks == 1 && !cKeywords[id] {
+		if s.ntoks == 1 && !cKeywords[string(id)] {
 			s.firstIdent = true
 		}
-		switch id {
+		switch string(id) {
 		case "typedef":
 			s.typedef = true
 		case "static":
@@ -462,7 +462,7 @@ func (s *scanner) ident(id string) {
 
 func (s *scanner) punct(c byte) {
 	last, lastIdent := s.lastKind, s.lastIdent
-	s.setLast(c, "")
+	s.setLast(c, nil)
 	if s.depth > 0 {
 		switch c {
 		case '{':
@@ -486,10 +486,10 @@ func (s *scanner) punct(c byte) {
 			s.macroish = true
 		}
 		if s.attrUntil == 0 && last == 'i' {
-			if attrWords[lastIdent] {
+			if attrWords[string(lastIdent)] {
 				s.attrUntil = s.paren + 1
-			} else if !cKeywords[lastIdent] {
-				s.names = append(s.names, lastIdent)
+			} else if !cKeywords[string(lastIdent)] {
+				s.names = append(s.names, string(lastIdent))
 			}
 		}
 		s.paren++
@@ -513,7 +513,7 @@ func (s *scanner) punct(c byte) {
 			}
 		}
 	case '{':
-		if last == 's' && lastIdent == "extern" {
+		if last == 's' && string(lastIdent) == "extern" {
 			// extern "C" { ... }: a C++ wrapper around declarations; its braces do not nest them.
 			s.endChunk(ckOther, s.off)
 			return

@@ -200,7 +200,7 @@ func (m *Model) findGo(name string) *fnNode {
 			return m.defNode(t, name)
 		}
 	}
-	if !m.allBodies && len(m.decls[name]) == 0 && m.mentioned(name) {
+	if !m.allBodies && len(m.decls[name]) == 0 && !m.globals[name] && m.mentioned(name) {
 		m.allBodies = true
 		for _, t := range m.tus {
 			if t.failed == "" && !t.allBodies {
@@ -215,11 +215,27 @@ func (m *Model) findGo(name string) *fnNode {
 	return m.declNode(name)
 }
 
-// mentioned reports whether name occurs in the text of a unit or a scanned file.
+// mentioned reports whether name occurs followed by '(' in the text of a
+// unit or a scanned file: a definition a macro makes would have it so.
 func (m *Model) mentioned(name string) bool {
 	for _, fs := range m.files {
-		if fs != nil && bytes.Contains(fs.src, []byte(name)) {
-			return true
+		if fs == nil {
+			continue
+		}
+		src := fs.src
+		for {
+			i := bytes.Index(src, []byte(name))
+			if i < 0 {
+				break
+			}
+			before := i == 0 || !isIdentByte(src[i-1])
+			src = src[i+len(name):]
+			if !before || len(src) > 0 && isIdentByte(src[0]) {
+				continue
+			}
+			if rest := bytes.TrimLeft(src, " \t\r\n"); len(rest) > 0 && (rest[0] == '(' || rest[0] == ')') {
+				return true // name( or (name)(, or an argument of a macro: FN(name)
+			}
 		}
 	}
 	return false
