@@ -2,12 +2,13 @@
 # Wall time of "cgoguard vet" against "go vet" on the same packages, warm and
 # cold build cache, side by side. Usage: bench/vet.sh [runs] [package patterns...]
 # Default: 5 runs over ./traps/... . Prints the median of each and the ratio.
+# Packages are resolved in the current directory, so the script can measure
+# any module: cd /path/to/module && /path/to/cgoguard/bench/vet.sh 3 ./...
 set -euo pipefail
-cd "$(dirname "$0")/.."
 runs=${1:-5}; shift || true
 pkgs=("$@"); [ ${#pkgs[@]} -gt 0 ] || pkgs=(./traps/...)
 bin=$(mktemp -d)/cgoguard
-go build -o "$bin" ./cmd/cgoguard
+(cd "$(dirname "$0")/.." && go build -o "$bin" ./cmd/cgoguard)
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 timeit() { # prints seconds for one run of "$@"
