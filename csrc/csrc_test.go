@@ -54,7 +54,11 @@ func facts(f *Func) string {
 		out = append(out, fmt.Sprintf("frees:%d", i))
 	}
 	for i := range f.StoresParam {
-		out = append(out, fmt.Sprintf("stores:%d", i))
+		if k, ok := f.StoresInto[i]; ok && k >= 0 {
+			out = append(out, fmt.Sprintf("stores:%d>%d", i, k)) // into parameter k's memory
+		} else {
+			out = append(out, fmt.Sprintf("stores:%d", i))
+		}
 	}
 	if f.MayBlock != nil {
 		out = append(out, "blocks")
@@ -141,9 +145,16 @@ char *f(int v) { char *s = NULL; if (asprintf(&s, "%d", v) < 0) return NULL; ret
 	{"store static local", `void f(void *p) { static void *keep; keep = p; }`, "f", "stores:0"},
 	{"store global array", `static void *slots[8]; void f(int i, void *p) { slots[i] = p; }`, "f", "stores:1"},
 	{"store through global pointer", `struct n { void *d; }; struct n *head; void f(void *p) { head->d = p; }`, "f", "stores:0"},
-	{"store field of other param", `struct s { char *data; }; void f(struct s *q, char *p) { q->data = p; }`, "f", "stores:1"},
-	{"store through out param", `void f(char **out, char *p) { *out = p; }`, "f", "stores:1"},
-	{"store deep field", `struct l { struct l *next; void *v; }; struct h { struct l *first; }; void f(struct h *h, void *p) { h->first->v = p; }`, "f", "stores:1"},
+	{"store field of other param", `struct s { char *data; }; void f(struct s *q, char *p) { q->data = p; }`, "f", "stores:1>0"},
+	{"store through out param", `void f(char **out, char *p) { *out = p; }`, "f", "stores:1>0"},
+	{"store deep field", `struct l { struct l *next; void *v; }; struct h { struct l *first; }; void f(struct h *h, void *p) { h->first->v = p; }`, "f", "stores:1>0"},
+	{"store via callee into other param", `struct s { char *d; }; static void set(struct s *o, char *v) { o->d = v; } void f(char *p, struct s *q) { set(q, p); }`, "f", "stores:0>1"},
+	{"store via callee into global", `struct s { char *d; }; static struct s g; static void set(struct s *o, char *v) { o->d = v; } void f(char *p) { set(&g, p); }`, "f", "stores:0"},
+	{"store via callee into escaping heap object", `struct s { char *d; }; static struct s *last; static void set(struct s *o, char *v) { o->d = v; }
+void f(char *p) { struct s *o = malloc(sizeof *o); set(o, p); last = o; }`, "f", "stores:0"},
+	{"not stores: callee stores into a local", `struct acc { char *db; }; static void init(struct acc *a, char *db) { a->db = db; } int f(char *db) { struct acc x; init(&x, db); return x.db != 0; }`, "f", ""},
+	{"not stores: callee stores into a freed heap object", `struct s { char *d; }; static void set(struct s *o, char *v) { o->d = v; }
+void f(char *p) { struct s *o = malloc(sizeof *o); set(o, p); free(o); }`, "f", ""},
 	{"store derived", `static char *pos; void f(char *p, int off) { pos = (char *)p + off; }`, "f", "stores:0"},
 	{"store via local alias", `static char *g; void f(char *p) { char *q = p; g = q; }`, "f", "stores:0"},
 	{"store into escaping heap object", `struct node { void *data; struct node *next; }; static struct node *list;
@@ -469,7 +480,7 @@ static int ring_ok(ring_t *r) { return r != NULL; }
 	cases := []struct{ fn, facts string }{
 		{"ring_new", "owned:free"},
 		{"ring_free", "frees:0"},
-		{"ring_on_data", "stores:1 stores:2"}, // the callback and its user data
+		{"ring_on_data", "stores:1>0 stores:2>0"}, // the callback and its user data, in the ring
 		{"ring_last_error", "tls"},
 		{"ring_describe", "owned:free"},
 		{"ring_wait", "blocks"},
@@ -787,5 +798,46 @@ static int unrelated(int x) { return x + 1; }
 				t.Errorf("a macro is not a function: %+v", f)
 			}
 		}()
+	}
+}
+
+// TestDirectivesInDroppedChunks: a large unit is parsed in pieces; a
+// definition or declaration left out still leaves its directives, which
+// later code may depend on.
+func TestDirectivesInDroppedChunks(t *testing.T) {
+	defer func(n int) { smallUnit = n }(smallUnit)
+	smallUnit = 0
+	dir := t.TempDir()
+	files := writeFiles(t, dir, map[string]string{"a.c": `#include <stdlib.h>
+int a(void) {
+#define BUF_SIZE 16
+	return 1;
+}
+struct conf {
+	int n;
+#define CONF_T struct conf
+};
+#ifdef USE_ALT
+char *pick(int x) {
+#else
+char *pick(long x) {
+#endif
+	return x ? malloc(BUF_SIZE) : NULL;
+}
+char *b(void) { CONF_T *c = malloc(sizeof(CONF_T)); free(c); return malloc(BUF_SIZE); }
+int c(int x) { return x + a(); }
+`})
+	m := Load(Options{Dir: dir}, nil, files)
+	for _, c := range []struct{ fn, facts string }{{"b", "owned:free"}, {"pick", "owned:free"}, {"c", ""}, {"a", ""}} {
+		f := m.Func(c.fn)
+		if f == nil || facts(f) != c.facts || !f.Defined || f.Partial != "" {
+			t.Errorf("%s: %v, want %q", c.fn, f, c.facts)
+		}
+	}
+	if p := m.Problems(); len(p) > 0 {
+		t.Errorf("problems: %v", p)
+	}
+	if !slices.Equal(m.Func("pick").Params, []string{"x"}) {
+		t.Errorf("pick params %v", m.Func("pick").Params)
 	}
 }

@@ -57,6 +57,11 @@ type Func struct {
 	// beyond the call: stored in static or global storage, in memory reachable
 	// from another parameter, or handed to pthread_create or a registration.
 	StoresParam map[int]*Evidence
+	// StoresInto says, for each StoresParam index, where the parameter is
+	// kept: -1 for storage that outlives the call (global or static,
+	// thread-local, another thread, an object stored or returned), or the
+	// index of the parameter whose memory receives it (q->field = p).
+	StoresInto map[int]int
 	// MayBlock is set when the body, transitively, calls a function that may
 	// block its OS thread (knowledge.DB.Blocking).
 	MayBlock *Evidence

@@ -2,6 +2,7 @@ package csrc
 
 import (
 	"bytes"
+	"regexp"
 	"strconv"
 	"strings"
 )
@@ -44,8 +45,14 @@ type chunk struct {
 	static     bool     // the head says static
 	typedef    bool     // ckDecl: contains typedef
 	macroish   bool     // ckDecl: begins with IDENT '(' (a macro invocation at top level?)
-	elidable   bool     // ckFunc: may be dropped (no directive that could matter outside it)
+	dirs       []span   // directives inside the chunk (in braces)
+	dirsMatter bool     // a directive inside may matter outside (not only balanced #if groups): a dropped chunk leaves them
 	bodyIdents map[string]bool
+}
+
+// span is a directive inside a chunk.
+type span struct {
+	start, end, line, col int
 }
 
 // annotation is a cgoguard comment: /* cgoguard:owned free_fn */,
@@ -69,6 +76,7 @@ type fileScan struct {
 	declIndex    map[string][]int // identifier → indices of ckDecl chunks mentioning it; built lazily
 	declIdentsOf map[int][]string // ckDecl chunk → its identifiers (declIdents)
 	funcIndex    map[string][]int // candidate name → indices of ckFunc chunks
+	macroIndex   map[string][]int // macro name → indices of its #define directives
 }
 
 var cKeywords = func() map[string]bool {
@@ -123,6 +131,7 @@ type scanner struct {
 	lastIdent            []byte // a slice of src: no allocation per identifier
 	interrupted          bool
 	hasDir, nonCond      bool
+	dirs                 []span
 	condBal              int
 	condBad              bool
 	ifs                  []ifFrame
@@ -361,6 +370,7 @@ func (s *scanner) directive() {
 		if !cond {
 			s.nonCond = true
 		}
+		s.dirs = append(s.dirs, span{start, end, line, col})
 		return
 	}
 	// At top level a directive ends whatever was in progress.
@@ -538,6 +548,7 @@ func (s *scanner) startChunk(off int) {
 	s.static, s.typedef, s.eq, s.firstIdent, s.macroish = false, false, false, false, false
 	s.ntoks, s.attrUntil = 0, 0
 	s.hasDir, s.nonCond, s.condBal, s.condBad = false, false, 0, false
+	s.dirs = nil
 }
 
 func (s *scanner) endChunk(kind chunkKind, end int) {
@@ -545,9 +556,8 @@ func (s *scanner) endChunk(kind chunkKind, end int) {
 		kind: kind, start: s.cStart, end: end, line: s.cLine, col: s.cCol, endLine: s.line,
 		names: s.names, static: s.static, typedef: s.typedef, macroish: s.macroish,
 	}
-	if kind == ckFunc {
-		ch.elidable = !s.nonCond && !s.condBad && s.condBal == 0
-	}
+	ch.dirs = s.dirs
+	ch.dirsMatter = s.hasDir && (s.nonCond || s.condBad || s.condBal != 0)
 	s.interrupted = false
 	for _, a := range s.leading {
 		if len(ch.names) > 0 {
@@ -578,6 +588,25 @@ func (fs *fileScan) funcChunks(name string) []int {
 	}
 	return fs.funcIndex[name]
 }
+
+// macroChunks returns the indices of the #define directives of name.
+func (fs *fileScan) macroChunks(name string) []int {
+	if fs.macroIndex == nil {
+		fs.macroIndex = map[string][]int{}
+		for i := range fs.chunks {
+			ch := &fs.chunks[i]
+			if ch.kind != ckDirective {
+				continue
+			}
+			if m := defineRE.FindSubmatch(fs.src[ch.start:ch.end]); m != nil {
+				fs.macroIndex[string(m[1])] = append(fs.macroIndex[string(m[1])], i)
+			}
+		}
+	}
+	return fs.macroIndex[name]
+}
+
+var defineRE = regexp.MustCompile(`^#\s*define\s+([A-Za-z_$][A-Za-z_$0-9]*)`)
 
 // declChunks returns the indices of declaration chunks that declare (or
 // otherwise mention) ident.

@@ -438,6 +438,15 @@ func (m *Model) succs(n *fnNode) []*fnNode {
 	}
 	if n.callees == nil {
 		n.callees = map[string]*fnNode{}
+		// One parse for all the callees of the unit not yet parsed (calls
+		// that macros made are not in the raw text the closure came from).
+		var names []string
+		for _, c := range n.ir.calls {
+			if c.callee != "" {
+				names = append(names, c.callee)
+			}
+		}
+		n.t.ensure(names...)
 		for _, c := range n.ir.calls {
 			if c.callee == "" {
 				continue
@@ -540,7 +549,9 @@ func (m *Model) base(n *fnNode) *Func {
 				}
 			case "keeps":
 				for _, i := range a.args {
-					setParam(&f.StoresParam, i, "annotated cgoguard:keeps", pos)
+					if f.StoresParam[i] == nil {
+						setStore(f, i, tGlobal, where{}, &Evidence{Via: via, Pos: pos, Note: "annotated cgoguard:keeps"})
+					}
 				}
 			}
 		}
@@ -557,7 +568,7 @@ func (m *Model) base(n *fnNode) *Func {
 		setParam(&f.FreesParam, i, fmt.Sprintf("%s takes ownership of its argument %d (configuration)", n.name, i), token.Position{})
 	}
 	if n.name == "pthread_create" {
-		setParam(&f.StoresParam, 3, "pthread_create hands its argument 3 to the new thread", token.Position{})
+		setStore(f, 3, tGlobal, where{}, &Evidence{Via: via, Note: "pthread_create hands its argument 3 to the new thread"})
 	}
 	if d, ok := m.attrDeallocs[n.name]; ok {
 		setParam(&f.FreesParam, d.param, fmt.Sprintf("%s is the deallocator named by __attribute__((malloc(%s, %d)))", n.name, n.name, d.param+1), d.pos)

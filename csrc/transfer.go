@@ -89,7 +89,9 @@ func (m *Model) transfer(n *fnNode) bool {
 		for j := range g.StoresParam {
 			if j < len(c.args) {
 				if v := localOf(c.args[j]); v != nil {
-					a.stored[v] = true
+					if tk, _ := a.keptWhere(g, j, c); tk != tLocal && tk != tUnknown {
+						a.stored[v] = true
+					}
 				}
 			}
 		}
@@ -114,11 +116,8 @@ func (m *Model) transfer(n *fnNode) bool {
 			continue
 		}
 		if f.StoresParam[o.param] == nil {
-			if f.StoresParam == nil {
-				f.StoresParam = map[int]*Evidence{}
-			}
-			f.StoresParam[o.param] = &Evidence{Via: []string{f.Name}, Pos: as.pos,
-				Note: fmt.Sprintf("stores %s in %s", a.paramName(o.param), where.desc)}
+			setStore(f, o.param, tk, where, &Evidence{Via: []string{f.Name}, Pos: as.pos,
+				Note: fmt.Sprintf("stores %s in %s", a.paramName(o.param), where.desc)})
 			changed = true
 		}
 	}
@@ -135,10 +134,14 @@ func (m *Model) transfer(n *fnNode) bool {
 			if !ok || o.k != oParam || !a.pointerParam(o.param) || f.StoresParam[o.param] != nil {
 				continue
 			}
-			if f.StoresParam == nil {
-				f.StoresParam = map[int]*Evidence{}
+			tk, where := a.keptWhere(g, j, c)
+			switch {
+			case tk == tLocal || tk == tUnknown,
+				tk == tHeap && !a.stored[where.v] && !a.returned[where.v],
+				tk == tParamMem && where.param == o.param:
+				continue
 			}
-			f.StoresParam[o.param] = a.chain(g, ev, c.pos, fmt.Sprintf("passes %s to %s, which keeps it", a.paramName(o.param), g.Name))
+			setStore(f, o.param, tk, where, a.chain(g, ev, c.pos, fmt.Sprintf("passes %s to %s, which keeps it", a.paramName(o.param), g.Name)))
 			changed = true
 		}
 		// Frees of parameters.
@@ -200,6 +203,33 @@ func (m *Model) transfer(n *fnNode) bool {
 		}
 	}
 	return changed
+}
+
+// keptWhere classifies, in the analysed function, where callee g keeps its
+// argument j at call c: in static storage (or a thread, or an object that
+// outlives g), or in the memory of another argument, which may be this
+// function's own (a local: not kept) or a parameter's.
+func (a *analysis) keptWhere(g *Func, j int, c *callSite) (targetKind, where) {
+	k, ok := g.StoresInto[j]
+	if !ok || k < 0 {
+		return tGlobal, where{desc: "storage that outlives the call"}
+	}
+	if k >= len(c.args) {
+		return tUnknown, where{}
+	}
+	return a.memTarget(c.args[k])
+}
+
+// setStore records that f keeps parameter i in target tk.
+func setStore(f *Func, i int, tk targetKind, w where, ev *Evidence) {
+	if f.StoresParam == nil {
+		f.StoresParam, f.StoresInto = map[int]*Evidence{}, map[int]int{}
+	}
+	f.StoresParam[i] = ev
+	f.StoresInto[i] = -1
+	if tk == tParamMem {
+		f.StoresInto[i] = w.param
+	}
 }
 
 // escapes reports whether one of the locals an owned value went through was

@@ -28,21 +28,22 @@ type tunit struct {
 	preamble bool
 	scan     *fileScan
 
-	wantFuncs  map[int]bool    // function chunks included in the parse
-	wantIdents map[string]bool // identifiers whose declarations are included
-	full       bool            // keep every declaration (the reduced text did not parse)
-	allBodies  bool            // keep every function body
-	dropped    map[int]bool    // chunks removed by repair
-	guesses    []string        // identifiers assumed to be type names
-	failed     string          // non-empty: the unit cannot be parsed; the reason
-	parsed     bool
+	wantFuncs   map[int]bool    // function chunks wanted
+	parsedFuncs map[int]bool    // function chunks whose definitions are in defs: not parsed again
+	parsedDecls map[int]bool    // declaration chunks already indexed: not parsed again (unless typedef)
+	wantIdents  map[string]bool // identifiers whose declarations are included
+	full        bool            // keep every declaration (the reduced text did not parse)
+	allBodies   bool            // keep every function body
+	dropped     map[int]bool    // chunks removed by repair
+	guesses     []string        // identifiers assumed to be type names
+	failed      string          // non-empty: the unit cannot be parsed; the reason
+	parsed      bool
 
 	// The current parse.
 	defs     map[string]*cc.FunctionDefinition
 	globals  map[string]*variable
 	typedefs map[string]*typedefInfo
 	fdecls   map[string][]fdecl // function declarations at file scope
-	gen      int                // parse generation, for caches keyed by parse
 }
 
 type fdecl struct {
@@ -64,6 +65,7 @@ func (t *tunit) ensure(names ...string) bool {
 	}
 	if t.wantFuncs == nil {
 		t.wantFuncs, t.wantIdents, t.dropped = map[int]bool{}, map[string]bool{}, map[int]bool{}
+		t.parsedFuncs, t.parsedDecls = map[int]bool{}, map[int]bool{}
 	}
 	changed := !t.parsed
 	queue := append([]string(nil), names...)
@@ -73,20 +75,28 @@ func (t *tunit) ensure(names ...string) bool {
 		if !t.wantIdents[n] {
 			if !t.full && !changed {
 				for _, i := range t.scan.declChunks(n) {
-					if !t.dropped[i] && !t.keepDecl(i) {
+					if !t.dropped[i] && !t.parsedDecls[i] && !t.keepDecl(i) {
 						changed = true
 						break
 					}
 				}
 			}
 			t.wantIdents[n] = true
+			// What a macro expands to may name functions and declarations too.
+			for _, i := range t.scan.macroChunks(n) {
+				for id := range t.scan.idents(i) {
+					if !t.wantIdents[id] {
+						queue = append(queue, id)
+					}
+				}
+			}
 		}
 		for _, i := range t.scan.funcChunks(n) {
 			if t.wantFuncs[i] || t.dropped[i] {
 				continue
 			}
 			t.wantFuncs[i] = true
-			if t.scan.chunks[i].elidable && !t.allBodies {
+			if !t.parsedFuncs[i] {
 				changed = true
 			}
 			for id := range t.scan.idents(i) {
@@ -129,8 +139,15 @@ func (t *tunit) keep(i int) bool {
 		}
 		return true
 	case ckFunc:
-		return !ch.elidable || t.allBodies || t.wantFuncs[i]
+		// A body already parsed is not parsed again: its definition stays
+		// in defs, and the next parse only adds the newly wanted ones.
+		return (t.allBodies || t.wantFuncs[i]) && !t.parsedFuncs[i]
 	case ckDecl:
+		// Likewise a declaration already indexed, unless it declares a
+		// type name, which parsing what follows needs.
+		if t.parsedDecls[i] && !t.full && !ch.typedef && !ch.macroish {
+			return false
+		}
 		return t.keepDecl(i)
 	}
 	return true
@@ -146,6 +163,14 @@ func (t *tunit) build() []byte {
 		ch := &t.scan.chunks[i]
 		if !t.keep(i) {
 			contiguous = false
+			if ch.dirsMatter && !t.dropped[i] {
+				// The chunk goes, the preprocessor state it changes stays.
+				for _, d := range ch.dirs {
+					fmt.Fprintf(&b, "\n#line %d %s\n", d.line+t.lineBase, cQuote(t.fileName))
+					b.Write(t.text[d.start:d.end])
+				}
+				b.WriteByte('\n')
+			}
 			continue
 		}
 		if contiguous {
@@ -226,6 +251,14 @@ func (t *tunit) parse() {
 		if err == nil {
 			t.index(ast)
 			t.parsed = true
+			for i := range t.scan.chunks {
+				switch k := t.scan.chunks[i].kind; {
+				case k == ckFunc && t.keep(i):
+					t.parsedFuncs[i] = true
+				case k == ckDecl && t.keep(i):
+					t.parsedDecls[i] = true
+				}
+			}
 			return
 		}
 		if errors.Is(err, errFatal) {
@@ -575,13 +608,15 @@ func lineOf(data []byte, n int) []byte {
 	return data
 }
 
-// index records the file-scope declarations of a fresh parse.
+// index adds the file-scope declarations of a fresh parse to the unit's
+// (a parse adds bodies to those of the previous ones).
 func (t *tunit) index(ast *cc.AST) {
-	t.gen++
-	t.defs = map[string]*cc.FunctionDefinition{}
-	t.globals = map[string]*variable{}
-	t.typedefs = map[string]*typedefInfo{}
-	t.fdecls = map[string][]fdecl{}
+	if t.defs == nil {
+		t.defs = map[string]*cc.FunctionDefinition{}
+		t.globals = map[string]*variable{}
+		t.typedefs = map[string]*typedefInfo{}
+		t.fdecls = map[string][]fdecl{}
+	}
 	for tu := ast.TranslationUnit; tu != nil; tu = tu.TranslationUnit {
 		ed := tu.ExternalDeclaration
 		if ed == nil {
