@@ -1,6 +1,6 @@
-// Command good serves the same requests as bad, but a semaphore (a buffered
-// channel of size k) bounds how many goroutines are inside the blocking C call
-// at once, so the process needs about k OS threads for them, not one per
+// Command good serves the same requests as bad, but a gate of k slots
+// (safe/cgate; a buffered channel used as a semaphore does the same) bounds how
+// many goroutines are inside the blocking C call at once, so the process needs about k OS threads for them, not one per
 // request. The other goroutines wait in Go, where waiting costs no thread.
 package main
 
@@ -46,6 +46,7 @@ import "C"
 
 import (
 	"bytes"
+	"context"
 	"flag"
 	"fmt"
 	"os"
@@ -54,6 +55,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/cgoguard/cgoguard/safe/cgate"
 )
 
 // threads returns the process's OS thread count from /proc/self/status.
@@ -96,15 +99,14 @@ func main() {
 	}
 	fmt.Printf("gomaxprocs=%d\nthreads_before=%d\n", runtime.GOMAXPROCS(0), threads())
 
-	sem := make(chan struct{}, *limit)
+	gate := cgate.New(*limit)
 	var wg sync.WaitGroup
 	for i := 0; i < *n; i++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			sem <- struct{}{} // wait in Go, without a thread, for one of k slots
-			defer func() { <-sem }()
-			C.wait_reply()
+			// Wait in Go, without a thread, for one of k slots.
+			gate.Do(context.Background(), func() { C.wait_reply() })
 		}()
 	}
 	// Wait until the k slots are all inside read(2). Bounded: a stuck run fails.
