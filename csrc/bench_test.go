@@ -2,7 +2,11 @@ package csrc
 
 import (
 	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -99,4 +103,89 @@ func BenchmarkLargeFile(b *testing.B) {
 			ask(b, m)
 		}
 	})
+}
+
+// BenchmarkSQLite runs the model on a real cgo package with a real
+// amalgamation, github.com/mattn/go-sqlite3 (sqlite3-binding.c, 263k
+// lines), when it is in the module cache: Load, then the summaries of the
+// C functions its sqlite3.go calls.
+func BenchmarkSQLite(b *testing.B) {
+	out, err := exec.Command("go", "env", "GOMODCACHE").Output()
+	if err != nil {
+		b.Skip(err)
+	}
+	dirs, _ := filepath.Glob(filepath.Join(strings.TrimSpace(string(out)), "github.com/mattn/go-sqlite3@v1.14.*"))
+	if len(dirs) == 0 {
+		b.Skip("github.com/mattn/go-sqlite3 is not in the module cache")
+	}
+	dir := dirs[len(dirs)-1]
+	pre, err := goPreamble(filepath.Join(dir, "sqlite3.go"))
+	if err != nil {
+		b.Skip(err)
+	}
+	calls := strings.Fields(`_sqlite3_open_v2 sqlite3_close_v2 sqlite3_errmsg sqlite3_errcode sqlite3_exec
+		_sqlite3_prepare_v2_internal _sqlite3_step_internal _sqlite3_step_row_internal sqlite3_finalize
+		sqlite3_reset sqlite3_clear_bindings _sqlite3_bind_text sqlite3_bind_int64 sqlite3_column_text
+		sqlite3_column_count sqlite3_create_collation sqlite3_update_hook sqlite3_commit_hook
+		sqlite3_set_authorizer sqlite3_interrupt sqlite3_get_autocommit _sqlite3_limit free`)
+	files := []string{"sqlite3-binding.c", "sqlite3-binding.h", "sqlite3ext.h"}
+	run := func(b *testing.B, all bool) {
+		for range b.N {
+			m := Load(Options{Dir: dir}, []Preamble{pre}, files)
+			if all {
+				for _, t := range m.tus {
+					t.full, t.allBodies = true, true
+				}
+			}
+			for _, fn := range calls {
+				if f := m.Func(fn); f == nil || f.Partial != "" {
+					b.Fatalf("%s: %+v; problems %v", fn, f, m.Problems())
+				}
+			}
+			if f := m.Func("sqlite3_update_hook"); facts(f) != "stores:1>0 stores:2>0" {
+				b.Fatalf("sqlite3_update_hook: %q", facts(f))
+			}
+		}
+	}
+	b.Run("lazy", func(b *testing.B) { run(b, false) })
+	b.Run("whole-file", func(b *testing.B) { run(b, true) })
+}
+
+// goPreamble returns the cgo preamble of a Go file, with its lines as cgo
+// sees them (cmd/cgo's commentText).
+func goPreamble(path string) (Preamble, error) {
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, path, nil, parser.ParseComments|parser.ImportsOnly)
+	if err != nil {
+		return Preamble{}, err
+	}
+	for _, d := range f.Decls {
+		gd, ok := d.(*ast.GenDecl)
+		if !ok {
+			continue
+		}
+		for _, s := range gd.Specs {
+			is, ok := s.(*ast.ImportSpec)
+			if !ok || is.Path.Value != `"C"` {
+				continue
+			}
+			doc := is.Doc
+			if doc == nil {
+				doc = gd.Doc
+			}
+			if doc == nil {
+				break
+			}
+			var text strings.Builder
+			for _, c := range doc.List {
+				if c.Text[1] == '/' {
+					text.WriteString(c.Text[2:] + "\n")
+				} else {
+					text.WriteString(c.Text[2 : len(c.Text)-2])
+				}
+			}
+			return Preamble{GoFile: path, Pos: fset.Position(doc.Pos()), Text: text.String()}, nil
+		}
+	}
+	return Preamble{}, fmt.Errorf("%s: no preamble", path)
 }

@@ -620,7 +620,7 @@ func TestLazy(t *testing.T) {
 char *wanted(void) { return helper(); }
 char *helper(void) { return malloc(1); }
 void unwanted(void) { this is not C at all; }
-`})
+` + filler(40)})
 	m := Load(Options{Dir: dir}, nil, files)
 	if f := m.Func("wanted"); f == nil || facts(f) != "owned:free" {
 		t.Fatalf("wanted: %v", f)
@@ -634,6 +634,16 @@ void unwanted(void) { this is not C at all; }
 	if len(m.Problems()) == 0 {
 		t.Error("asking for the broken function reports no problem")
 	}
+}
+
+// filler returns n unrelated functions: a unit mostly made of what nobody
+// asks about, which the model parses piecewise.
+func filler(n int) string {
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, "int filler%d(int x) {\n\tint y = x * %d;\n\tfor (int i = 0; i < x; i++)\n\t\ty += i;\n\treturn y;\n}\n", i, i)
+	}
+	return b.String()
 }
 
 // TestConcurrent: Func and Global from many goroutines (run with -race).
@@ -826,7 +836,7 @@ char *pick(long x) {
 }
 char *b(void) { CONF_T *c = malloc(sizeof(CONF_T)); free(c); return malloc(BUF_SIZE); }
 int c(int x) { return x + a(); }
-`})
+` + filler(40)})
 	m := Load(Options{Dir: dir}, nil, files)
 	for _, c := range []struct{ fn, facts string }{{"b", "owned:free"}, {"pick", "owned:free"}, {"c", ""}, {"a", ""}} {
 		f := m.Func(c.fn)

@@ -38,6 +38,7 @@ type tunit struct {
 	guesses     []string        // identifiers assumed to be type names
 	failed      string          // non-empty: the unit cannot be parsed; the reason
 	parsed      bool
+	parses      int // parse attempts so far
 
 	// The current parse.
 	defs     map[string]*cc.FunctionDefinition
@@ -107,9 +108,37 @@ func (t *tunit) ensure(names ...string) bool {
 		}
 	}
 	if changed {
+		if !t.allBodies && (t.parses >= maxIncrements || t.wantedShare() > wholeShare) {
+			// Most of the unit is wanted anyway, or questions keep coming:
+			// one parse of everything is cheaper than more increments.
+			t.full, t.allBodies = true, true
+		}
 		t.parse()
 	}
 	return t.failed == ""
+}
+
+const (
+	maxIncrements = 4    // parses of a unit before it is parsed whole
+	wholeShare    = 0.25 // share of a unit's function text wanted beyond which it is parsed whole
+)
+
+// wantedShare returns the share of the unit's function text that is wanted.
+func (t *tunit) wantedShare() float64 {
+	var want, all int
+	for i := range t.scan.chunks {
+		ch := &t.scan.chunks[i]
+		if ch.kind == ckFunc {
+			all += ch.end - ch.start
+			if t.wantFuncs[i] {
+				want += ch.end - ch.start
+			}
+		}
+	}
+	if all == 0 {
+		return 0
+	}
+	return float64(want) / float64(all)
 }
 
 // keepDecl reports whether declaration chunk i is in the current text.
@@ -247,6 +276,7 @@ func (t *tunit) parse() {
 	lastErr := ""
 	for attempt := 0; attempt < maxRepair; attempt++ {
 		ast, err := t.parseOnce(cfg)
+		t.parses++
 		t.reportMissing()
 		if err == nil {
 			t.index(ast)
