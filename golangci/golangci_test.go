@@ -1,0 +1,388 @@
+package golangci
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/golangci/plugin-module-register/register"
+	"golang.org/x/tools/go/analysis"
+
+	"github.com/cgoguard/cgoguard/analyzers/suite"
+	"github.com/cgoguard/cgoguard/cgoview"
+	"github.com/cgoguard/cgoguard/knowledge"
+)
+
+func names(as []*analysis.Analyzer) []string {
+	var ns []string
+	for _, a := range as {
+		ns = append(ns, a.Name)
+	}
+	return ns
+}
+
+// build runs the constructor golangci-lint finds by name, as golangci-lint
+// does, and returns the analyzers; it restores cgoview.DB afterwards.
+func build(t *testing.T, conf any) ([]*analysis.Analyzer, error) {
+	t.Helper()
+	old := cgoview.DB
+	t.Cleanup(func() { cgoview.DB = old })
+	newPlugin, err := register.GetPlugin("cgoguard")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := newPlugin(conf)
+	if err != nil {
+		return nil, err
+	}
+	if m := p.GetLoadMode(); m != register.LoadModeTypesInfo {
+		t.Errorf("load mode %q, want %q", m, register.LoadModeTypesInfo)
+	}
+	return p.BuildAnalyzers()
+}
+
+func TestAllByDefault(t *testing.T) {
+	t.Chdir(t.TempDir()) // no cgoguard.json here
+	as, err := build(t, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := names(as), names(suite.All()); !slices.Equal(got, want) {
+		t.Errorf("analyzers %v, want %v", got, want)
+	}
+	if cgoview.DB != knowledge.Base {
+		t.Error("without a config the built-in knowledge should be used")
+	}
+}
+
+func TestChecks(t *testing.T) {
+	t.Chdir(t.TempDir())
+	as, err := build(t, map[string]any{"checks": []any{"cdoublefree", "cmemleak", "cdoublefree"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := names(as), []string{"cdoublefree", "cmemleak"}; !slices.Equal(got, want) {
+		t.Errorf("analyzers %v, want %v", got, want)
+	}
+
+	_, err = build(t, map[string]any{"checks": []any{"cmemleak", "memleak"}})
+	if err == nil || !strings.Contains(err.Error(), `unknown check "memleak"`) || !strings.Contains(err.Error(), "cmemleak") {
+		t.Errorf("unknown check: err = %v, want it named and the known ones listed", err)
+	}
+}
+
+func TestMisspeltSetting(t *testing.T) {
+	_, err := build(t, map[string]any{"check": []any{"cmemleak"}})
+	if err == nil || !strings.Contains(err.Error(), "check") {
+		t.Errorf("err = %v, want an unknown-field error", err)
+	}
+}
+
+func TestConfig(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	if _, ok := knowledge.Base.Allocator("lib_make"); ok {
+		t.Fatal("test needs an allocator the built-in knowledge lacks")
+	}
+	write := func(name, text string) {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("lib.json", `{"allocators": {"lib_make": "lib_release"}}`)
+	if _, err := build(t, map[string]any{"config": "lib.json"}); err != nil {
+		t.Fatal(err)
+	}
+	if a, ok := cgoview.DB.Allocator("lib_make"); !ok || a.Dealloc != "lib_release" {
+		t.Errorf("config not applied: lib_make = %+v, %v", a, ok)
+	}
+
+	// cgoguard.json in the working directory is the default, as for cgoguard vet.
+	write("cgoguard.json", `{"allocators": {"other_make": "other_free"}}`)
+	if _, err := build(t, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := cgoview.DB.Allocator("other_make"); !ok {
+		t.Error("cgoguard.json not read by default")
+	}
+
+	write("bad.json", `{"allocaters": {}}`)
+	if _, err := build(t, map[string]any{"config": "bad.json"}); err == nil || !strings.Contains(err.Error(), "bad.json") {
+		t.Errorf("bad config: err = %v, want one naming the file", err)
+	}
+	if _, err := build(t, map[string]any{"config": "missing.json"}); err == nil {
+		t.Error("missing config: no error")
+	}
+}
+
+// golangciVersion is the golangci-lint release the end-to-end test builds;
+// docs/integrations.md names the same one. v2.15.0 is built with Go 1.26 and
+// uses plugin-module-register v0.1.2 and x/tools v0.52.0, as this module does.
+const golangciVersion = "v2.15.0"
+
+// golangciRepo is the address `golangci-lint custom` clones its source from.
+const golangciRepo = "https://github.com/golangci/golangci-lint.git"
+
+// The linted module. The markers name the lines where cmemleak must report.
+const leakGo = `package bad
+
+/*
+#include <stdlib.h>
+#include <string.h>
+
+static size_t name_len(const char *s) { return strlen(s); }
+
+// Known to cgoguard only through cgoguard.json.
+typedef struct lib_obj lib_obj;
+lib_obj *lib_make(int n);
+void lib_release(lib_obj *o);
+int lib_size(lib_obj *o);
+*/
+import "C"
+
+func NameLen(s string) int {
+	cs := C.CString(s)
+	return int(C.name_len(cs)) // MARK:cstring
+}
+
+func Size(n int) int {
+	o := C.lib_make(C.int(n))
+	return int(C.lib_size(o)) // MARK:libmake
+}
+`
+
+const cleanGo = `package good
+
+/*
+#include <stdlib.h>
+#include <string.h>
+
+static size_t name_len(const char *s) { return strlen(s); }
+
+typedef struct lib_obj lib_obj;
+lib_obj *lib_make(int n);
+void lib_release(lib_obj *o);
+int lib_size(lib_obj *o);
+*/
+import "C"
+
+import "unsafe"
+
+func NameLen(s string) int {
+	cs := C.CString(s)
+	defer C.free(unsafe.Pointer(cs))
+	return int(C.name_len(cs))
+}
+
+func Size(n int) int {
+	o := C.lib_make(C.int(n))
+	defer C.lib_release(o)
+	return int(C.lib_size(o))
+}
+`
+
+const golangciYML = `version: "2"
+linters:
+  default: none
+  enable:
+    - cgoguard
+  settings:
+    custom:
+      cgoguard:
+        type: module
+        description: finds the bugs of Go and C mixed programming
+        settings:
+          config: cgoguard.json
+%s`
+
+// TestGolangciLintCustom builds a golangci-lint with the plugin by
+// `golangci-lint custom`, as a user would, and lints a cgo module with it.
+//
+// This machine reaches the Go module proxy but not GitHub, and
+// `golangci-lint custom` git-clones golangci-lint's source. The test
+// therefore makes a git repository of the same release from the module
+// proxy's copy (checksum-verified by the go command) and points git's
+// url.<base>.insteadOf at it, through the GIT_CONFIG_* variables that
+// `custom` passes on to git. Everything else (plugin import, replace
+// directive, go mod tidy, go build) is golangci-lint's own code.
+func TestGolangciLintCustom(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds golangci-lint: minutes")
+	}
+	for _, tool := range []string{"go", "git", "gcc"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Fatalf("%s is needed: %v", tool, err)
+		}
+	}
+	root, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmp := t.TempDir()
+	bin := filepath.Join(tmp, "bin")
+	env := append(os.Environ(), "GOBIN="+bin, "GOLANGCI_LINT_CACHE="+filepath.Join(tmp, "lintcache"))
+	run := func(dir string, extraEnv []string, name string, args ...string) ([]byte, error) {
+		t.Helper()
+		cmd := exec.Command(name, args...)
+		cmd.Dir = dir
+		cmd.Env = append(slices.Clip(env), extraEnv...)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		start := time.Now()
+		out, err := cmd.Output()
+		t.Logf("%s %s: %.1fs", name, strings.Join(args, " "), time.Since(start).Seconds())
+		if err != nil {
+			err = fmt.Errorf("%s %s: %w\n%s", name, strings.Join(args, " "), err, stderr.Bytes())
+		}
+		return out, err
+	}
+	must := func(out []byte, err error) []byte {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+
+	// The release's source as a local git repository with its tag.
+	var mod struct{ Dir string }
+	if err := json.Unmarshal(must(run(tmp, nil, "go", "mod", "download", "-json", "github.com/golangci/golangci-lint/v2@"+golangciVersion)), &mod); err != nil || mod.Dir == "" {
+		t.Fatalf("go mod download: %v (dir %q)", err, mod.Dir)
+	}
+	mirror := filepath.Join(tmp, "golangci-lint-src")
+	if err := os.CopyFS(mirror, os.DirFS(mod.Dir)); err != nil {
+		t.Fatal(err)
+	}
+	git := []string{"-c", "user.name=cgoguard test", "-c", "user.email=test@invalid", "-c", "commit.gpgsign=false"}
+	must(run(mirror, nil, "git", "init", "-q"))
+	must(run(mirror, nil, "git", "add", "-A"))
+	must(run(mirror, nil, "git", append(git, "commit", "-q", "-m", golangciVersion)...))
+	must(run(mirror, nil, "git", "tag", golangciVersion))
+	redirect := []string{
+		"GIT_CONFIG_COUNT=1",
+		"GIT_CONFIG_KEY_0=url.file://" + filepath.ToSlash(mirror) + ".insteadOf",
+		"GIT_CONFIG_VALUE_0=" + golangciRepo,
+	}
+
+	// golangci-lint itself, then the custom binary with the plugin.
+	must(run(tmp, nil, "go", "install", "github.com/golangci/golangci-lint/v2/cmd/golangci-lint@"+golangciVersion))
+	build := filepath.Join(tmp, "build")
+	customYML := fmt.Sprintf(`version: %s
+name: custom-gcl
+destination: %s
+plugins:
+  - module: github.com/cgoguard/cgoguard
+    import: github.com/cgoguard/cgoguard/golangci
+    path: %s
+`, golangciVersion, bin, root)
+	writeFiles(t, build, map[string]string{".custom-gcl.yml": customYML})
+	start := time.Now()
+	must(run(build, redirect, filepath.Join(bin, "golangci-lint"), "custom", "-v"))
+	t.Logf("golangci-lint custom (clone, go mod tidy, go build): %.1fs", time.Since(start).Seconds())
+	custom := filepath.Join(bin, "custom-gcl")
+
+	// The linted module.
+	lint := filepath.Join(tmp, "lintme")
+	writeFiles(t, lint, map[string]string{
+		"go.mod":        "module example.com/lintme\n\ngo 1.26\n",
+		"bad/leak.go":   leakGo,
+		"good/clean.go": cleanGo,
+		"cgoguard.json": `{"allocators": {"lib_make": "lib_release"}}`,
+		".golangci.yml": fmt.Sprintf(golangciYML, ""),
+		"doublefree-only.yml": fmt.Sprintf(golangciYML, `          checks:
+            - cdoublefree
+`),
+	})
+	want := map[string]int{} // marker → line
+	for i, l := range strings.Split(leakGo, "\n") {
+		if _, m, ok := strings.Cut(l, "// MARK:"); ok {
+			want[m] = i + 1
+		}
+	}
+
+	issues, code := lintRun(t, run, custom, lint, "./...")
+	if code != 1 {
+		t.Errorf("findings: exit code %d, want 1", code)
+	}
+	got := map[int]string{}
+	for _, is := range issues {
+		if is.FromLinter != "cgoguard" || !strings.HasSuffix(filepath.ToSlash(is.Pos.Filename), "bad/leak.go") || !strings.HasPrefix(is.Text, "cmemleak: ") {
+			t.Errorf("unexpected issue %s:%d %s (%s)", is.Pos.Filename, is.Pos.Line, is.Text, is.FromLinter)
+			continue
+		}
+		got[is.Pos.Line] = is.Text
+	}
+	for marker, line := range want {
+		if text, ok := got[line]; !ok {
+			t.Errorf("no cmemleak finding at bad/leak.go:%d (%s); got %v", line, marker, got)
+		} else {
+			t.Logf("bad/leak.go:%d: %s", line, text)
+		}
+	}
+	// The message is the analyzer's, about the right variable.
+	if text := got[want["cstring"]]; !strings.Contains(text, "without freeing cs, allocated by C.CString") {
+		t.Errorf("C.CString leak: message %q", text)
+	}
+	if len(got) != len(want) {
+		t.Errorf("%d findings, want %d", len(got), len(want))
+	}
+
+	if issues, code := lintRun(t, run, custom, lint, "./good/..."); len(issues) != 0 || code != 0 {
+		t.Errorf("clean code: exit %d, issues %+v", code, issues)
+	}
+	// The checks setting reaches the analyzers: with only cdoublefree the
+	// leaks are not reported.
+	if issues, code := lintRun(t, run, custom, lint, "-c", "doublefree-only.yml", "./bad/..."); len(issues) != 0 || code != 0 {
+		t.Errorf("checks: [cdoublefree]: exit %d, issues %+v", code, issues)
+	}
+}
+
+type issue struct {
+	FromLinter string
+	Text       string
+	Pos        struct {
+		Filename string
+		Line     int
+	}
+}
+
+// lintRun runs the custom golangci-lint with JSON output and returns its
+// issues and exit code (1 means issues were found).
+func lintRun(t *testing.T, run func(string, []string, string, ...string) ([]byte, error), custom, dir string, args ...string) ([]issue, int) {
+	t.Helper()
+	out, err := run(dir, nil, custom, append([]string{"run", "--output.json.path=stdout"}, args...)...)
+	code := 0
+	if err != nil {
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != 1 {
+			t.Fatal(err)
+		}
+		code = 1
+	}
+	var res struct{ Issues []issue }
+	if err := json.Unmarshal(out, &res); err != nil {
+		t.Fatalf("golangci-lint output: %v\n%s", err, out)
+	}
+	return res.Issues, code
+}
+
+func writeFiles(t *testing.T, dir string, files map[string]string) {
+	t.Helper()
+	for name, text := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
