@@ -821,6 +821,7 @@ func TestDirectivesInDroppedChunks(t *testing.T) {
 	files := writeFiles(t, dir, map[string]string{"a.c": `#include <stdlib.h>
 int a(void) {
 #define BUF_SIZE 16
+#define ITEM_T unsigned long
 	return 1;
 }
 struct conf {
@@ -834,11 +835,11 @@ char *pick(long x) {
 #endif
 	return x ? malloc(BUF_SIZE) : NULL;
 }
-char *b(void) { CONF_T *c = malloc(sizeof(CONF_T)); free(c); return malloc(BUF_SIZE); }
-int c(int x) { return x + a(); }
+char *b(void) { CONF_T *cf = malloc(sizeof(CONF_T)); free(cf); ITEM_T n = BUF_SIZE; return malloc(n); }
+int user(int x) { return x + a(); }
 ` + filler(40)})
 	m := Load(Options{Dir: dir}, nil, files)
-	for _, c := range []struct{ fn, facts string }{{"b", "owned:free"}, {"pick", "owned:free"}, {"c", ""}, {"a", ""}} {
+	for _, c := range []struct{ fn, facts string }{{"b", "owned:free"}, {"pick", "owned:free"}, {"user", ""}, {"a", ""}} {
 		f := m.Func(c.fn)
 		if f == nil || facts(f) != c.facts || !f.Defined || f.Partial != "" {
 			t.Errorf("%s: %v, want %q", c.fn, f, c.facts)
