@@ -157,7 +157,7 @@ func (a *analyzer) keptArgs(call *ast.CallExpr) []keptArg {
 				return nil
 			}
 			for i, arg := range call.Args {
-				if ev := f.StoresParam[i]; ev != nil {
+				if ev := f.StoresParam[i]; ev != nil && !deepRelativeStore(f, i, ev) {
 					why := "C: " + evidence(ev, a.pass.Fset.Position(call.Pos()).Filename)
 					out = append(out, keptArg{call, arg, i, "C." + name, why})
 				}
@@ -955,4 +955,17 @@ func under(t types.Type) types.Type {
 		return nil
 	}
 	return t.Underlying()
+}
+
+// deepRelativeStore reports a store of parameter i into memory reachable from
+// another parameter that happens more than one call below the called function.
+// Such stores are, in real libraries, mostly bookkeeping inside a context
+// object (zstd's window.nextSrc after ZSTD_compress_usingCDict, a cursor)
+// that the library resets before it would read them again; csrc cannot tell
+// that from a store that matters, so, preferring silence to a false report,
+// only direct relative stores (the called function or its direct callee) and
+// stores into storage that outlives the call (globals, threads) are reported.
+func deepRelativeStore(f *csrc.Func, i int, ev *csrc.Evidence) bool {
+	into, ok := f.StoresInto[i]
+	return ok && into >= 0 && len(ev.Via) > 2
 }

@@ -9,7 +9,7 @@ import (
 )
 
 func Test(t *testing.T) {
-	analysistest.Run(t, analysistest.TestData(), gopointerkept.Analyzer, "kept")
+	analysistest.Run(t, analysistest.TestData(), gopointerkept.Analyzer, "kept", "deep")
 }
 
 // TestAcrossPackages: a package without cgo that calls a binding's keeping
