@@ -613,15 +613,13 @@ int f(char *p) { return 0; }
 
 // TestLazy: only what is asked about is parsed.
 func TestLazy(t *testing.T) {
-	defer func(n int) { smallUnit = n }(smallUnit)
-	smallUnit = 0 // as if the file were large
 	dir := t.TempDir()
 	files := writeFiles(t, dir, map[string]string{"a.c": `#include <stdlib.h>
 char *wanted(void) { return helper(); }
 char *helper(void) { return malloc(1); }
 void unwanted(void) { this is not C at all; }
 ` + filler(40)})
-	m := Load(Options{Dir: dir}, nil, files)
+	m := load(Options{Dir: dir}, nil, files, 0) // as if the file were large
 	if f := m.Func("wanted"); f == nil || facts(f) != "owned:free" {
 		t.Fatalf("wanted: %v", f)
 	}
@@ -791,11 +789,9 @@ static int unrelated(int x) { return x + 1; }
 `
 	for _, small := range []int{smallUnit, 0} {
 		func() {
-			defer func(n int) { smallUnit = n }(smallUnit)
-			smallUnit = small
 			dir := t.TempDir()
-			files := writeFiles(t, dir, map[string]string{"a.c": src})
-			m := Load(Options{Dir: dir}, nil, files)
+			files := writeFiles(t, dir, map[string]string{"a.c": src + filler(40)})
+			m := load(Options{Dir: dir}, nil, files, small)
 			for _, fn := range []string{"plain", "get_alpha"} {
 				if f := m.Func(fn); f == nil || facts(f) != "owned:free" {
 					t.Errorf("smallUnit=%d: %s: %v", small, fn, f)
@@ -815,8 +811,6 @@ static int unrelated(int x) { return x + 1; }
 // definition or declaration left out still leaves its directives, which
 // later code may depend on.
 func TestDirectivesInDroppedChunks(t *testing.T) {
-	defer func(n int) { smallUnit = n }(smallUnit)
-	smallUnit = 0
 	dir := t.TempDir()
 	files := writeFiles(t, dir, map[string]string{"a.c": `#include <stdlib.h>
 int a(void) {
@@ -838,7 +832,7 @@ char *pick(long x) {
 char *b(void) { CONF_T *cf = malloc(sizeof(CONF_T)); free(cf); ITEM_T n = BUF_SIZE; return malloc(n); }
 int user(int x) { return x + a(); }
 ` + filler(40)})
-	m := Load(Options{Dir: dir}, nil, files)
+	m := load(Options{Dir: dir}, nil, files, 0)
 	for _, c := range []struct{ fn, facts string }{{"b", "owned:free"}, {"pick", "owned:free"}, {"user", ""}, {"a", ""}} {
 		f := m.Func(c.fn)
 		if f == nil || facts(f) != c.facts || !f.Defined || f.Partial != "" {

@@ -49,7 +49,6 @@ func FuzzLoad(f *testing.F) {
 			t.Fatal(err)
 		}
 		gofile := filepath.Join(dir, "p.go")
-		m := Load(Options{Dir: dir}, []Preamble{{GoFile: gofile, Pos: token.Position{Filename: gofile, Line: 2}, Text: src}}, []string{"a.c"})
 		names := map[string]bool{"malloc": true, "nosuch": true}
 		fs := scanSource([]byte(src))
 		for _, ch := range fs.chunks {
@@ -57,20 +56,29 @@ func FuzzLoad(f *testing.F) {
 				names[n] = true
 			}
 		}
-		for n := range names {
-			fn := m.Func(n)
-			if fn == nil {
-				continue
-			}
-			if fn.Name != n {
-				t.Errorf("Func(%q).Name = %q", n, fn.Name)
-			}
-			checkEvidence(t, fn)
-			if fn.ReturnsOwned != nil && fn.Dealloc == "" {
-				t.Errorf("%s: owned without a deallocator", n)
-			}
-			m.Global(n)
+		// Whole, as small files are parsed, and piecewise, as large ones.
+		for _, small := range []int{smallUnit, 0} {
+			m := load(Options{Dir: dir}, []Preamble{{GoFile: gofile, Pos: token.Position{Filename: gofile, Line: 2}, Text: src}}, []string{"a.c"}, small)
+			check(t, m, names)
 		}
-		m.Problems()
 	})
+}
+
+// check asks the model about names and checks the answers' shape.
+func check(t *testing.T, m *Model, names map[string]bool) {
+	for n := range names {
+		fn := m.Func(n)
+		if fn == nil {
+			continue
+		}
+		if fn.Name != n {
+			t.Errorf("Func(%q).Name = %q", n, fn.Name)
+		}
+		checkEvidence(t, fn)
+		if fn.ReturnsOwned != nil && fn.Dealloc == "" {
+			t.Errorf("%s: owned without a deallocator", n)
+		}
+		m.Global(n)
+	}
+	m.Problems()
 }

@@ -622,7 +622,24 @@ func (b *irBuilder) call(x *cc.PostfixExpression, pos token.Position) *expr {
 		site.args = append(site.args, a)
 	}
 	b.fn.calls = append(b.fn.calls, site)
+	// GCC's atomic builtins store through their first argument: model
+	// __atomic_exchange_n(&g, p, mo) as the assignment g = p, so that a
+	// pointer published atomically (a lock-free cache) counts as kept.
+	if i, ok := atomicStores[site.callee]; ok && len(site.args) > i {
+		lhs := &expr{k: eDeref, x: site.args[0], pos: pos}
+		if a0 := site.args[0]; a0.k == eAddr && a0.x != nil {
+			lhs = a0.x
+		}
+		b.fn.assigns = append(b.fn.assigns, &assign{kind: aPlain, lhs: lhs, rhs: site.args[i], pos: pos})
+	}
 	return &expr{k: eCall, call: site, pos: pos}
+}
+
+// atomicStores maps GCC atomic builtins that store through their first
+// argument to the index of the argument they store.
+var atomicStores = map[string]int{
+	"__atomic_store_n": 1, "__atomic_exchange_n": 1, "__atomic_compare_exchange_n": 2,
+	"__sync_lock_test_and_set": 1, "__sync_val_compare_and_swap": 2, "__sync_bool_compare_and_swap": 2,
 }
 
 // addrArg converts an argument of the form &v (v a local or parameter):

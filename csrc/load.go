@@ -80,7 +80,7 @@ var (
 	srcCache  = &cc.SourceCache{} // headers are shared by every Model of the process
 	stubDir   = "/cgoguard-stub"  // virtual directory of stand-in headers (overlayFS)
 	maxRepair = 24                // parse attempts per translation unit before giving up
-	smallUnit = 64 << 10          // bytes: a unit this small is parsed whole
+	smallUnit = 64 << 10          // bytes: a unit this small is parsed whole (see load)
 )
 
 // config returns the host C configuration, made once per process (it runs
@@ -98,6 +98,12 @@ func config() (*cc.Config, error) {
 // translation units, .h files are read for cgoguard annotations, others are
 // ignored.
 func Load(opts Options, preambles []Preamble, files []string) *Model {
+	return load(opts, preambles, files, smallUnit)
+}
+
+// load is Load with the size under which a unit is parsed whole (tests
+// use 0 to exercise piecewise parsing on small files).
+func load(opts Options, preambles []Preamble, files []string, small int) *Model {
 	if opts.DB == nil {
 		opts.DB = knowledge.Base
 	}
@@ -172,7 +178,7 @@ func Load(opts Options, preambles []Preamble, files []string) *Model {
 		// A small unit is parsed whole, once: the cost of a parse is then
 		// mostly its headers, and parsing it again for each new question
 		// would cost more than parsing what nobody asked about.
-		if len(t.text) <= smallUnit {
+		if len(t.text) <= small {
 			t.full, t.allBodies = true, true
 		}
 	}

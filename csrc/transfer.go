@@ -161,6 +161,38 @@ func (m *Model) transfer(n *fnNode) bool {
 		}
 	}
 
+	// Ownership handed over with its destructor: f(p, ..., free) (as in
+	// sqlite3_result_text(ctx, p, n, &free)) gives the callee p and the means
+	// to release it, so the caller no longer owns p.
+	for _, c := range ir.calls {
+		dtor := ""
+		for _, arg := range c.args {
+			if x := arg; x.k == eAddr && x.x != nil {
+				arg = x.x
+			}
+			if arg.k == eFunc {
+				if _, ok := a.m.db.Deallocator(arg.name); ok {
+					dtor = arg.name
+				}
+			}
+		}
+		if dtor == "" || c.callee == dtor {
+			continue
+		}
+		for _, arg := range c.args {
+			o, ok := definite(a.prov(arg))
+			if !ok || o.k != oParam || o.offset || !a.pointerParam(o.param) || f.FreesParam[o.param] != nil {
+				continue
+			}
+			if f.FreesParam == nil {
+				f.FreesParam = map[int]*Evidence{}
+			}
+			f.FreesParam[o.param] = &Evidence{Via: []string{f.Name}, Pos: c.pos,
+				Note: fmt.Sprintf("passes %s to %s with the destructor %s, which then owns it", a.paramName(o.param), c.callee, dtor)}
+			changed = true
+		}
+	}
+
 	// Results.
 	if f.ReturnsOwned == nil && len(ir.returns) > 0 {
 		var first *origin
