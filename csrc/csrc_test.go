@@ -171,6 +171,14 @@ void f(void *p) { struct ctx *c = malloc(sizeof *c); c->p = p; pthread_t t; pthr
 	{"not stores: own memory", `struct s { struct s *self; }; void f(struct s *p) { p->self = p; }`, "f", ""},
 	{"not stores: copy", `static char saved[64]; void f(const char *p) { strncpy(saved, p, sizeof saved - 1); }`, "f", ""},
 	{"not stores: reassigned before store", `static char *g; void f(char *p) { p = strdup(p); g = p; }`, "f", ""},
+	{"store by atomic exchange", `static char *cache; char *f(char *p) { return __atomic_exchange_n(&cache, p, __ATOMIC_ACQ_REL); }`, "f", "stores:0"},
+	{"store by atomic store", `static void *slot; void f(void *p) { __atomic_store_n(&slot, p, __ATOMIC_RELEASE); }`, "f", "stores:0"},
+	{"not stores: atomic store of a constant", `static void *slot; void f(void *p) { __atomic_store_n(&slot, 0, __ATOMIC_RELEASE); (void)p; }`, "f", ""},
+
+	// Ownership handed over with a destructor.
+	{"destructor argument", `typedef struct ctx ctx; void lib_result_text(ctx *c, const char *s, int n, void (*d)(void *)); void f(ctx *c, const char *s, int n) { lib_result_text(c, s, n, &free); }`, "f", "frees:1"},
+	{"destructor argument without &", `typedef struct ctx ctx; void lib_result_text(ctx *c, const char *s, int n, void (*d)(void *)); void f(ctx *c, const char *s, int n) { lib_result_text(c, s, n, free); }`, "f", "frees:1"},
+	{"not frees: transient destructor", `typedef struct ctx ctx; void lib_result_text(ctx *c, const char *s, int n, void (*d)(void *)); void f(ctx *c, const char *s, int n) { lib_result_text(c, s, n, (void (*)(void *))-1); }`, "f", ""},
 
 	// MayBlock.
 	{"sleep", `void f(void) { sleep(1); }`, "f", "blocks"},

@@ -161,35 +161,36 @@ func (m *Model) transfer(n *fnNode) bool {
 		}
 	}
 
-	// Ownership handed over with its destructor: f(p, ..., free) (as in
-	// sqlite3_result_text(ctx, p, n, &free)) gives the callee p and the means
-	// to release it, so the caller no longer owns p.
+	// Ownership handed over with its destructor: f(ctx, p, n, free) (as in
+	// sqlite3_result_text, sqlite3_bind_text, g_object_set_data_full) gives
+	// the callee the pointer just before the destructor, and the means to
+	// release it, so the caller no longer owns that pointer.
 	for _, c := range ir.calls {
-		dtor := ""
-		for _, arg := range c.args {
-			if x := arg; x.k == eAddr && x.x != nil {
-				arg = x.x
+		for d, arg := range c.args {
+			if arg.k == eAddr && arg.x != nil {
+				arg = arg.x
 			}
-			if arg.k == eFunc {
-				if _, ok := a.m.db.Deallocator(arg.name); ok {
-					dtor = arg.name
-				}
-			}
-		}
-		if dtor == "" || c.callee == dtor {
-			continue
-		}
-		for _, arg := range c.args {
-			o, ok := definite(a.prov(arg))
-			if !ok || o.k != oParam || o.offset || !a.pointerParam(o.param) || f.FreesParam[o.param] != nil {
+			if arg.k != eFunc || c.callee == arg.name {
 				continue
 			}
-			if f.FreesParam == nil {
-				f.FreesParam = map[int]*Evidence{}
+			if _, ok := a.m.db.Deallocator(arg.name); !ok {
+				continue
 			}
-			f.FreesParam[o.param] = &Evidence{Via: []string{f.Name}, Pos: c.pos,
-				Note: fmt.Sprintf("passes %s to %s with the destructor %s, which then owns it", a.paramName(o.param), c.callee, dtor)}
-			changed = true
+			for j := d - 1; j >= 0; j-- {
+				o, ok := definite(a.prov(c.args[j]))
+				if !ok || o.k != oParam || !a.pointerParam(o.param) {
+					continue // a length or flag between the pointer and the destructor
+				}
+				if !o.offset && f.FreesParam[o.param] == nil {
+					if f.FreesParam == nil {
+						f.FreesParam = map[int]*Evidence{}
+					}
+					f.FreesParam[o.param] = &Evidence{Via: []string{f.Name}, Pos: c.pos,
+						Note: fmt.Sprintf("passes %s to %s with the destructor %s, which then owns it", a.paramName(o.param), c.callee, arg.name)}
+					changed = true
+				}
+				break
+			}
 		}
 	}
 
