@@ -97,7 +97,10 @@ func (t *Trap) validate(dir string) error {
 // sectionKey orders "§2.10" after "§2.9" and "field" after every section.
 func sectionKey(s string) string {
 	s = strings.TrimPrefix(s, "§")
-	major, minor, _ := strings.Cut(s, ".")
+	major, minor, hasMinor := strings.Cut(s, ".")
+	if !hasMinor {
+		minor = "0" // a whole chapter, e.g. "§1"
+	}
 	a, err1 := strconv.Atoi(major)
 	b, err2 := strconv.Atoi(minor)
 	if err1 != nil || err2 != nil {
