@@ -252,69 +252,6 @@ static inline uintptr_t getg_tls(void) {
 	return g;
 }
 
-// go_stack fills pcs with the Go stack of the goroutine whose C code called
-// the allocator, if the caller is a goroutine in a cgo call. Returns the
-// number of PCs (0 when the caller is not such a goroutine).
-static int go_stack(uint64_t *pcs, int max, uint32_t *flags) {
-	uintptr_t g = getg_tls();
-	if (g == 0)
-		return 0; // not a Go thread, or Go not started
-	uintptr_t m = rd(g + conf.g_m);
-	if (m == 0)
-		return 0;
-	// The runtime's own signal handler uses this test for "in a cgo call".
-	if (rd(m + conf.m_g0) != g || !*(volatile uint8_t *)(m + conf.m_incgo) ||
-	    *(volatile uint8_t *)(m + conf.m_extrainc))
-		return 0;
-	uintptr_t cg = rd(m + conf.m_curg);
-	if (cg == 0)
-		return 0;
-	uintptr_t lo = rd(cg + conf.g_stack), hi = rd(cg + conf.g_stack + 8);
-	uintptr_t bp = rd(cg + conf.g_bp);
-	int n = 0;
-	pcs[n++] = rd(cg + conf.g_pc);
-	*flags |= SF_GO;
-	while (n < max) {
-		if (bp < lo || bp + 16 > hi || (bp & 7))
-			break;
-		uintptr_t pc = rd(bp + 8);
-		if (pc == 0)
-			break;
-		if (pc >= cbk_lo && pc < cbk_hi) {
-			// C->Go->C. This frame (cgocallbackg's ABI wrapper) was
-			// called from the 40-byte frame runtime.cgocallback laid
-			// out on the goroutine stack right below curg.sched.sp,
-			// the SP that asmcgocall saved (gosave_systemstack_switch)
-			// after pushing its frame pointer. So curg.sched.sp is a
-			// frame record of the outer call: [sp] = the outer
-			// runtime.cgocall's frame pointer, [sp+8] = asmcgocall's
-			// return into it. Validate before trusting it.
-			uintptr_t ssp = bp + 16 + 40;
-			if (ssp + 16 > hi || ssp & 7) {
-				*flags |= SF_TRUNC;
-				break;
-			}
-			uintptr_t opc = rd(ssp + 8), obp = rd(ssp);
-			if (opc < cgc_lo || opc >= cgc_hi || obp <= ssp || obp >= hi) {
-				*flags |= SF_TRUNC;
-				break; // not the layout we know: stop rather than guess
-			}
-			pcs[n++] = pc;
-			*flags |= SF_CALLBACK;
-			bp = ssp;
-			continue;
-		}
-		pcs[n++] = pc;
-		uintptr_t nbp = rd(bp);
-		if (nbp <= bp)
-			break;
-		bp = nbp;
-	}
-	if (n >= max)
-		*flags |= SF_TRUNC;
-	return n;
-}
-
 static inline uint64_t hash_pcs(const uint64_t *pcs, int n) {
 	uint64_t h = 0x9E3779B97F4A7C15ull ^ (uint64_t)n;
 	for (int i = 0; i < n; i++) {
@@ -391,27 +328,85 @@ static uint32_t intern_stack(const uint64_t *pcs, int n, uint32_t flags) {
 	return id;
 }
 
-// capture returns the stack id of the current call (0 when the caller is not
-// a goroutine in a cgo call). cpc is the C return address of the hook.
+// capture returns the stack id of the current call: the hook's C return
+// address cpc, then the Go stack of the goroutine whose C code called the
+// allocator. It returns 0 when the caller is not a goroutine in a cgo call.
+//
+// Most allocation sites repeat, so the walk compares each frame with this
+// thread's last stack from the same C caller and Go call site as it goes:
+// a repeated stack costs one walk and no hashing, no shared index.
 static uint32_t capture(uint64_t cpc) {
-	uint64_t pcs[MAXDEPTH + 1];
-	uint32_t flags = 0;
-	pcs[0] = cpc;
-	int n = go_stack(pcs + 1, (int)conf.depth, &flags);
-	if (n == 0)
+	uintptr_t g = getg_tls();
+	if (g == 0)
+		return 0; // not a Go thread, or Go not started
+	uintptr_t m = rd(g + conf.g_m);
+	if (m == 0)
 		return 0;
-	n++;
-	// Most allocation sites repeat: compare with this thread's last
-	// stacks from the same C caller and Go call site before touching the
-	// shared index.
-	struct lastst *l = &tc.last[(pcs[0] ^ (pcs[n > 2 ? 2 : 1] >> 4)) % NLAST];
-	if (l->id && l->n == (uint32_t)n && l->flags == flags) {
-		int k = 0;
-		while (k < n && l->pcs[k] == pcs[k]) // short: a call to memcmp costs more
-			k++;
-		if (k == n)
-			return l->id;
+	// The runtime's own signal handler uses this test for "in a cgo call".
+	if (rd(m + conf.m_g0) != g || !*(volatile uint8_t *)(m + conf.m_incgo) ||
+	    *(volatile uint8_t *)(m + conf.m_extrainc))
+		return 0;
+	uintptr_t cg = rd(m + conf.m_curg);
+	if (cg == 0)
+		return 0;
+	// The goroutine is parked in this cgo call (_Gsyscall): its stack
+	// cannot move while we walk it.
+	uintptr_t lo = rd(cg + conf.g_stack), hi = rd(cg + conf.g_stack + 8);
+	uintptr_t bp = rd(cg + conf.g_bp);
+	uint64_t pcs[MAXDEPTH + 1];
+	uint32_t flags = SF_GO;
+	int max = (int)conf.depth + 1, n = 0;
+	pcs[n++] = cpc;
+	pcs[n++] = rd(cg + conf.g_pc);
+	// The cache slot is chosen by the C caller and the Go caller of the
+	// cgo call (the first frame's return address), as before the walk.
+	uint64_t first = pcs[1];
+	if (bp >= lo && bp + 16 <= hi && !(bp & 7) && rd(bp + 8) != 0)
+		first = rd(bp + 8);
+	struct lastst *l = &tc.last[(cpc ^ (first >> 4)) % NLAST];
+	uint64_t same = l->id != 0 && l->pcs[0] == cpc && l->pcs[1] == pcs[1];
+	while (n < max) {
+		if (bp < lo || bp + 16 > hi || (bp & 7))
+			break;
+		uintptr_t pc = rd(bp + 8);
+		if (pc == 0)
+			break;
+		if (UNLIKELY(pc - cbk_lo < cbk_hi - cbk_lo)) {
+			// C->Go->C. This frame (cgocallbackg's ABI wrapper) was
+			// called from the 40-byte frame runtime.cgocallback laid
+			// out on the goroutine stack right below curg.sched.sp,
+			// the SP that asmcgocall saved (gosave_systemstack_switch)
+			// after pushing its frame pointer. So curg.sched.sp is a
+			// frame record of the outer call: [sp] = the outer
+			// runtime.cgocall's frame pointer, [sp+8] = asmcgocall's
+			// return into it. Validate before trusting it.
+			uintptr_t ssp = bp + 16 + 40;
+			if (ssp + 16 > hi || ssp & 7) {
+				flags |= SF_TRUNC;
+				break;
+			}
+			uintptr_t opc = rd(ssp + 8), obp = rd(ssp);
+			if (opc < cgc_lo || opc >= cgc_hi || obp <= ssp || obp >= hi) {
+				flags |= SF_TRUNC;
+				break; // not the layout we know: stop rather than guess
+			}
+			same &= l->pcs[n] == pc;
+			pcs[n++] = pc;
+			flags |= SF_CALLBACK;
+			bp = ssp;
+			continue;
+		}
+		same &= l->pcs[n] == pc;
+		pcs[n++] = pc;
+		uintptr_t nbp = rd(bp);
+		if (nbp <= bp)
+			break;
+		bp = nbp;
 	}
+	if (n >= max)
+		flags |= SF_TRUNC;
+	if (same && l->n == (uint32_t)n && l->flags == flags)
+		return l->id;
 	uint32_t id = intern_stack(pcs, n, flags);
 	if (id) {
 		memcpy(l->pcs, pcs, n * 8);
@@ -492,6 +487,23 @@ static void *anon(size_t n);
 
 static inline uint64_t poison_len(uint64_t size) { return size < conf.poison ? size : conf.poison; }
 
+// poison_check returns the offset of the first of p's n bytes that is not
+// POISON, or n. Eight bytes at a time: blocks are 16-byte aligned.
+static inline uint64_t poison_check(const uint8_t *p, uint64_t n) {
+	const uint64_t w = 0x0101010101010101ull * POISON;
+	uint64_t k = 0;
+	for (; k + 8 <= n; k += 8) {
+		uint64_t v;
+		memcpy(&v, p + k, 8);
+		if (UNLIKELY(v != w))
+			break;
+	}
+	for (; k < n; k++)
+		if (p[k] != POISON)
+			return k;
+	return n;
+}
+
 // release_node really frees a quarantined block: checks its poison,
 // unlinks its node and hands the memory to glibc.
 static void release_node(uint32_t i) {
@@ -501,12 +513,9 @@ static void release_node(uint32_t i) {
 	uint8_t *p = (uint8_t *)nd->ptr;
 	uint64_t size = nd->size, pl = poison_len(size);
 	spin_lock(&sh->lock);
-	for (uint64_t k = 0; k < pl; k++) {
-		if (p[k] != POISON) {
-			report(E_WRITE_AFTER_FREE, nd, nd->ptr, 0, 0, k);
-			break;
-		}
-	}
+	uint64_t bad = poison_check(p, pl);
+	if (UNLIKELY(bad < pl))
+		report(E_WRITE_AFTER_FREE, nd, nd->ptr, 0, 0, bad);
 	uint32_t *link = find(sh, h, nd->ptr);
 	if (link && *link == i + 1)
 		*link = nd->next;
