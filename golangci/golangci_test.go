@@ -149,12 +149,12 @@ int lib_size(lib_obj *o);
 import "C"
 
 func NameLen(s string) int {
-	cs := C.CString(s)
+	cs := C.CString(s)         // ALLOC:cstring
 	return int(C.name_len(cs)) // MARK:cstring
 }
 
 func Size(n int) int {
-	o := C.lib_make(C.int(n))
+	o := C.lib_make(C.int(n)) // ALLOC:libmake
 	return int(C.lib_size(o)) // MARK:libmake
 }
 `
@@ -213,9 +213,16 @@ linters:
 // url.<base>.insteadOf at it, through the GIT_CONFIG_* variables that
 // `custom` passes on to git. Everything else (plugin import, replace
 // directive, go mod tidy, go build) is golangci-lint's own code.
+//
+// It is opt-in (CGOGUARD_GOLANGCI=1): on a new 2-core machine, building
+// golangci-lint and then the custom binary took about 4.5 minutes (45 to 105 s
+// with a warm build cache); docs/integrations.md has the figures.
 func TestGolangciLintCustom(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds golangci-lint: minutes")
+	}
+	if os.Getenv("CGOGUARD_GOLANGCI") != "1" {
+		t.Skip("builds golangci-lint (about 4.5 minutes on a cold build cache): set CGOGUARD_GOLANGCI=1 to run")
 	}
 	for _, tool := range []string{"go", "git", "gcc"} {
 		if _, err := exec.LookPath(tool); err != nil {
@@ -301,38 +308,43 @@ plugins:
             - cdoublefree
 `),
 	})
-	want := map[string]int{} // marker → line
+	// golangci-lint turns a diagnostic's related information into an issue
+	// of its own: each leak gives the finding at the return and a note at
+	// the allocation.
+	want := map[int]string{} // line → the start of the issue's text
 	for i, l := range strings.Split(leakGo, "\n") {
 		if _, m, ok := strings.Cut(l, "// MARK:"); ok {
-			want[m] = i + 1
+			want[i+1] = "cmemleak: this return may be reached without freeing " + map[string]string{
+				"cstring": "cs, allocated by C.CString",
+				"libmake": "o, allocated by C.lib_make", // known only from cgoguard.json
+			}[m]
 		}
+		if _, _, ok := strings.Cut(l, "// ALLOC:"); ok {
+			want[i+1] = "cmemleak(related information): allocated here"
+		}
+	}
+	if len(want) != 4 {
+		t.Fatalf("markers: %v", want)
 	}
 
 	issues, code := lintRun(t, run, custom, lint, "./...")
 	if code != 1 {
 		t.Errorf("findings: exit code %d, want 1", code)
 	}
-	got := map[int]string{}
+	seen := map[int]bool{}
 	for _, is := range issues {
-		if is.FromLinter != "cgoguard" || !strings.HasSuffix(filepath.ToSlash(is.Pos.Filename), "bad/leak.go") || !strings.HasPrefix(is.Text, "cmemleak: ") {
-			t.Errorf("unexpected issue %s:%d %s (%s)", is.Pos.Filename, is.Pos.Line, is.Text, is.FromLinter)
-			continue
+		where := fmt.Sprintf("%s:%d", filepath.ToSlash(is.Pos.Filename), is.Pos.Line)
+		t.Logf("%s: %s (%s)", where, is.Text, is.FromLinter)
+		prefix, ok := want[is.Pos.Line]
+		if is.FromLinter != "cgoguard" || where != fmt.Sprintf("bad/leak.go:%d", is.Pos.Line) || !ok || !strings.HasPrefix(is.Text, prefix) || seen[is.Pos.Line] {
+			t.Errorf("unexpected issue %s: %s (%s)", where, is.Text, is.FromLinter)
 		}
-		got[is.Pos.Line] = is.Text
+		seen[is.Pos.Line] = true
 	}
-	for marker, line := range want {
-		if text, ok := got[line]; !ok {
-			t.Errorf("no cmemleak finding at bad/leak.go:%d (%s); got %v", line, marker, got)
-		} else {
-			t.Logf("bad/leak.go:%d: %s", line, text)
+	for line, prefix := range want {
+		if !seen[line] {
+			t.Errorf("missing at bad/leak.go:%d: %s", line, prefix)
 		}
-	}
-	// The message is the analyzer's, about the right variable.
-	if text := got[want["cstring"]]; !strings.Contains(text, "without freeing cs, allocated by C.CString") {
-		t.Errorf("C.CString leak: message %q", text)
-	}
-	if len(got) != len(want) {
-		t.Errorf("%d findings, want %d", len(got), len(want))
 	}
 
 	if issues, code := lintRun(t, run, custom, lint, "./good/..."); len(issues) != 0 || code != 0 {
@@ -358,7 +370,7 @@ type issue struct {
 // issues and exit code (1 means issues were found).
 func lintRun(t *testing.T, run func(string, []string, string, ...string) ([]byte, error), custom, dir string, args ...string) ([]issue, int) {
 	t.Helper()
-	out, err := run(dir, nil, custom, append([]string{"run", "--output.json.path=stdout"}, args...)...)
+	out, err := run(dir, nil, custom, append([]string{"run", "--output.json.path=stdout", "--show-stats=false"}, args...)...)
 	code := 0
 	if err != nil {
 		var ee *exec.ExitError
@@ -368,7 +380,7 @@ func lintRun(t *testing.T, run func(string, []string, string, ...string) ([]byte
 		code = 1
 	}
 	var res struct{ Issues []issue }
-	if err := json.Unmarshal(out, &res); err != nil {
+	if err := json.NewDecoder(bytes.NewReader(out)).Decode(&res); err != nil {
 		t.Fatalf("golangci-lint output: %v\n%s", err, out)
 	}
 	return res.Issues, code
