@@ -182,12 +182,14 @@ struct tcache {
 	uint32_t *ring; // node indices
 	uint32_t qhead, qlen;
 	uint32_t tid;
+	int64_t qdelta; // this thread's quarantined bytes not yet added to qtotal
 	// The last stacks this thread interned, by call site: an allocation
 	// and the free that follows it alternate between two stacks.
 	struct lastst last[NLAST];
 };
 static __thread struct tcache tc __attribute__((tls_model("initial-exec")));
-static uint64_t qtotal; // bytes in all threads' quarantines
+static uint64_t qtotal; // bytes in all threads' quarantines, but their qdelta
+static int64_t qslack;   // a thread publishes its qdelta once it reaches this
 static pthread_key_t qkey; // its destructor drains an exiting thread's quarantine
 
 static inline uint32_t gettid_cached(void) {
@@ -504,9 +506,26 @@ static inline uint64_t poison_check(const uint8_t *p, uint64_t n) {
 	return n;
 }
 
+// qaccount counts d bytes into (d > 0) or out of this thread's quarantine.
+// Threads publish their count to the shared qtotal in steps of qslack, not
+// on every free: an atomic add per free and per eviction costs more than
+// the rest of the bookkeeping. The budget is then exceeded by at most
+// qslack per thread.
+static inline void qaccount(int64_t d) {
+	tc.qdelta += d;
+	if (UNLIKELY(tc.qdelta >= qslack || tc.qdelta <= -qslack)) {
+		__atomic_fetch_add(&qtotal, (uint64_t)tc.qdelta, __ATOMIC_RELAXED);
+		tc.qdelta = 0;
+	}
+}
+
+// qheld is the quarantined bytes as this thread sees them: exact for its
+// own blocks, up to qslack per thread behind for the others'.
+static inline uint64_t qheld(void) { return __atomic_load_n(&qtotal, __ATOMIC_RELAXED) + (uint64_t)tc.qdelta; }
+
 // release_node really frees a quarantined block: checks its poison,
-// unlinks its node and hands the memory to glibc.
-static void release_node(uint32_t i) {
+// unlinks its node and hands the memory to glibc. It returns its size.
+static uint64_t release_node(uint32_t i) {
 	struct node *nd = node_at(i);
 	uint64_t h = hptr(nd->ptr);
 	struct shard *sh = shard_of(h);
@@ -525,14 +544,14 @@ static void release_node(uint32_t i) {
 	sh->freelist = i + 1;
 	sstats[h >> 58].evicted++;
 	spin_unlock(&sh->lock);
-	__atomic_fetch_sub(&qtotal, size, __ATOMIC_RELAXED);
+	return size;
 }
 
 static void evict_oldest(void) {
 	uint32_t i = tc.ring[tc.qhead];
 	tc.qhead = (tc.qhead + 1) % QCAP;
 	tc.qlen--;
-	release_node(i);
+	qaccount(-(int64_t)release_node(i));
 }
 
 // quarantine holds node i (already marked freed and poisoned) back.
@@ -540,17 +559,16 @@ static void quarantine(uint32_t i, uint64_t size) {
 	if (UNLIKELY(tc.ring == NULL)) {
 		tc.ring = anon(QCAP * sizeof(uint32_t));
 		if (tc.ring == NULL) {
-			__atomic_fetch_add(&qtotal, size, __ATOMIC_RELAXED);
 			release_node(i);
 			return;
 		}
 		pthread_setspecific(qkey, &tc);
 	}
-	while (tc.qlen > 0 && (tc.qlen >= QCAP || __atomic_load_n(&qtotal, __ATOMIC_RELAXED) + size > conf.quarantine))
+	while (tc.qlen > 0 && (tc.qlen >= QCAP || qheld() + size > conf.quarantine))
 		evict_oldest();
 	tc.ring[(tc.qhead + tc.qlen) % QCAP] = i;
 	tc.qlen++;
-	__atomic_fetch_add(&qtotal, size, __ATOMIC_RELAXED);
+	qaccount((int64_t)size);
 	// The oldest blocks are cold by the time they leave: prefetch what
 	// the next evictions touch (node, then block, chunk header, bucket).
 	if (tc.qlen > 2) {
@@ -566,6 +584,8 @@ static void drain_quarantine(void *arg) {
 	(void)arg;
 	while (tc.qlen > 0)
 		evict_oldest();
+	__atomic_fetch_add(&qtotal, (uint64_t)tc.qdelta, __ATOMIC_RELAXED);
+	tc.qdelta = 0;
 }
 
 static void track_alloc(void *p, size_t size, int kind, uint64_t cpc) {
@@ -746,6 +766,9 @@ __attribute__((constructor(101))) static void tracker_init(void) {
 	struct stat sb;
 	if (stat("/proc/self/exe", &sb) != 0 || (uint64_t)sb.st_dev != conf.dev || (uint64_t)sb.st_ino != conf.ino)
 		return;
+	qslack = (int64_t)(conf.quarantine / 64 < (64u << 10) ? conf.quarantine / 64 : (64u << 10));
+	if (qslack < 1)
+		qslack = 1;
 	bias = getauxval(AT_ENTRY) - conf.entry;
 	cbk_lo = conf.cbk_lo + bias;
 	cbk_hi = conf.cbk_hi + bias;
