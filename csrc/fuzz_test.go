@@ -56,21 +56,35 @@ func FuzzLoad(f *testing.F) {
 				names[n] = true
 			}
 		}
-		// Whole, as small files are parsed, and piecewise, as large ones.
-		for _, small := range []int{smallUnit, 0} {
+		// Whole, as small files are parsed, and piecewise, as large ones:
+		// when neither met a problem, they must agree.
+		var got [2]map[string]string
+		var probs [2][]string
+		for k, small := range []int{smallUnit, 0} {
 			m := load(Options{Dir: dir}, []Preamble{{GoFile: gofile, Pos: token.Position{Filename: gofile, Line: 2}, Text: src}}, []string{"a.c"}, small)
-			check(t, m, names)
+			got[k] = check(t, m, names)
+			probs[k] = m.Problems()
+		}
+		if len(probs[0]) == 0 && len(probs[1]) == 0 {
+			for n := range names {
+				if got[0][n] != got[1][n] {
+					t.Errorf("%s: parsed whole: %q, piecewise: %q", n, got[0][n], got[1][n])
+				}
+			}
 		}
 	})
 }
 
 // check asks the model about names and checks the answers' shape.
-func check(t *testing.T, m *Model, names map[string]bool) {
+func check(t *testing.T, m *Model, names map[string]bool) map[string]string {
+	out := map[string]string{}
 	for n := range names {
 		fn := m.Func(n)
 		if fn == nil {
+			out[n] = "nil"
 			continue
 		}
+		out[n] = facts(fn)
 		if fn.Name != n {
 			t.Errorf("Func(%q).Name = %q", n, fn.Name)
 		}
@@ -80,5 +94,5 @@ func check(t *testing.T, m *Model, names map[string]bool) {
 		}
 		m.Global(n)
 	}
-	m.Problems()
+	return out
 }
