@@ -26,23 +26,35 @@ type Options struct {
 // of its functions first needs it, and only with the parts that question
 // needs. A Model is safe for concurrent use.
 //
-// The model's limits, by design:
-//   - Summaries are intraprocedural over each body, combined across calls by
-//     the callee's summary (with fixed points for recursion). Calls through
-//     function pointers are not followed.
+// What a summary means, and the model's limits, by design:
+//   - Facts are "may" facts along some path, proven by a primitive fact in a
+//     body (a call of malloc, an assignment to a global) or by the knowledge
+//     base, an attribute or an annotation: FreesParam means some path frees
+//     the parameter, MayBlock that some reachable call may block.
+//     ReturnsOwned is stricter: every return is owned memory or NULL.
+//   - Summaries are intraprocedural over each body and combined across direct
+//     calls by the callees' summaries, with least fixed points over
+//     recursion (a recursive allocator is not recognised). Calls through
+//     function pointers are not followed: unknown callees borrow their
+//     arguments and return non-owned memory.
 //   - Within a body the analysis is flow-insensitive: a local variable stands
-//     for everything ever assigned to it. "Must" facts (ReturnsOwned,
-//     FreesParam) require every assignment to agree; "kept" facts
-//     (StoresParam) require that the stored value derives from one parameter
-//     only.
+//     for everything ever assigned to it. ReturnsOwned and FreesParam need
+//     every assignment to agree; StoresParam needs the stored value to
+//     derive from that parameter only. A parameter that is reassigned is no
+//     longer followed.
 //   - Aliasing is followed through simple local variables (q = p, q = p + 1,
-//     casts) and one level of heap object (n = malloc(..); n->data = p; then
-//     n is stored or returned). Values loaded from memory (p->next, *pp,
-//     a[i]) are unknown.
-//   - Types are syntactic: pointer-ness comes from declarators and typedefs,
-//     struct fields are not typed (t.buf of a thread-local struct t is not
+//     casts, &p[0]) and one level of heap object (n = malloc(..);
+//     n->data = p; then n is stored or returned). Values loaded from memory
+//     (p->next, *pp, a[i]) are unknown, but stores through them are
+//     attributed to the memory of the variable they are loaded from.
+//   - Types are syntactic: pointer-ness comes from declarators and typedefs;
+//     struct fields have no types (t.buf of a thread-local struct t is not
 //     recognised as thread-local, &t.buf is).
-//   - Unknown C functions borrow their arguments and return non-owned memory.
+//   - Dealloc is the allocator's deallocator: a constructor that returns
+//     calloc'd memory gets "free" even when the library has a destructor
+//     that frees its fields too.
+//   - In a large unit parsed piecewise, a definition whose name only a
+//     token-pasting macro makes (get_##n) is not found.
 type Model struct {
 	mu       sync.Mutex
 	db       *knowledge.DB
@@ -187,7 +199,7 @@ func load(opts Options, preambles []Preamble, files []string, small int) *Model 
 			reportNotes(m, fs, name, 0)
 		}
 	}
-	m.overlay.files[filepath.Join(stubDir, "_cgo_export.h")] = []byte(m.exportHeader())
+	m.overlay.set(filepath.Join(stubDir, "_cgo_export.h"), []byte(m.exportHeader()))
 	return m
 }
 

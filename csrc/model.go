@@ -6,6 +6,39 @@
 //
 // Summaries are computed lazily, only for the functions asked about (and what
 // they call), so that a large C file in the package does not slow the analysis.
+//
+// # Translation units
+//
+// As cmd/cgo builds them: each preamble is a translation unit (after cgo's
+// own prolog, with the package's #cgo CFLAGS and CPPFLAGS for linux/amd64),
+// each .c file is one, and .h files are reached through #include (the
+// package directory and the -I directories are searched; _cgo_export.h is
+// stood in for). Positions in a preamble are positions in its Go file.
+//
+// A unit is cut into top-level chunks by a lightweight scanner; the parser
+// is given only the chunks a question needs: the definitions asked about and
+// what they call, the declarations that mention their identifiers, every
+// typedef and every directive. Bodies already parsed are not parsed again.
+// A unit most of which is wanted is parsed whole.
+//
+// # Failures
+//
+// Nothing fails: a missing header is replaced by an empty one, an undeclared
+// type name (from a missing header) is assumed to be a typedef, a definition
+// or declaration the parser rejects is dropped and the rest parsed again.
+// Each is recorded (Model.Problems) and a function whose body could not be
+// parsed has Func.Partial set.
+//
+// # Annotations
+//
+// A comment beside a function's declaration (on the same line, or on the
+// lines just before it) adds facts that the C code cannot show:
+//
+//	/* cgoguard:owned my_free */   the result is owned, released by my_free (default free)
+//	/* cgoguard:frees 0 */         the function releases its parameter 0
+//	/* cgoguard:keeps 1 */         the function keeps its parameter 1 after it returns
+//
+// Project-wide facts about library functions come from knowledge.DB.
 package csrc
 
 import (
@@ -75,6 +108,11 @@ type Func struct {
 }
 
 // Preamble is the C text of one Go file's cgo preamble.
+//
+// Text must keep the comment's lines as cmd/cgo does (its commentText:
+// "//" comments contribute their text and a newline, "/*" comments their
+// text between the markers), so that line n of Text is line Pos.Line+n-1 of
+// the Go file. (ast.CommentGroup.Text does not: it drops blank lines.)
 type Preamble struct {
 	GoFile string         // the Go file it belongs to
 	Pos    token.Position // position of the preamble's first line in the Go file

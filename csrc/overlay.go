@@ -18,14 +18,28 @@ import (
 // __has_include (their Stat fails), so feature tests still see the header
 // as absent. cc falls back to the disk for every other name.
 type overlayFS struct {
-	files map[string][]byte // absolute path → content; written only between parses
+	mu      sync.Mutex        // a parser abandoned by the watchdog may still read
+	files   map[string][]byte // absolute path → content
+	missing map[string]bool   // headers replaced by a stand-in, by include name
+}
 
-	mu      sync.Mutex
-	missing map[string]bool // headers replaced by a stand-in, by include name
+// get returns the content the overlay has for name.
+func (o *overlayFS) get(name string) ([]byte, bool) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	b, ok := o.files[name]
+	return b, ok
+}
+
+// set gives name content.
+func (o *overlayFS) set(name string, b []byte) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.files[name] = b
 }
 
 func (o *overlayFS) Open(name string) (fs.File, error) {
-	if b, ok := o.files[name]; ok {
+	if b, ok := o.get(name); ok {
 		return &memFile{name: name, r: bytes.NewReader(b), size: int64(len(b))}, nil
 	}
 	if rel, ok := strings.CutPrefix(name, stubDir+"/"); ok {

@@ -424,10 +424,10 @@ func (t *tunit) repair(errs []parseError, again bool) bool {
 			name = filepath.Base(name)
 		}
 		stub := filepath.Join(stubDir, name)
-		if _, ok := m.overlay.files[stub]; ok {
+		if _, ok := m.overlay.get(stub); ok {
 			continue
 		}
-		m.overlay.files[stub] = []byte("/* stand-in for a missing header */\n")
+		m.overlay.set(stub, []byte("/* stand-in for a missing header */\n"))
 		m.problem(fmt.Sprintf("%s:%d: header %s not found: parsed without it (its declarations are unknown)", e.file, e.line, raw))
 		fixed = true
 	}
@@ -535,7 +535,7 @@ func chunkAt(chunks []chunk, line, col int) int {
 // overlay copy of the header.
 func (t *tunit) dropInHeader(e *parseError) bool {
 	m := t.m
-	data, ok := m.overlay.files[e.file]
+	data, ok := m.overlay.get(e.file)
 	if !ok {
 		var err error
 		if data, err = os.ReadFile(e.file); err != nil {
@@ -557,7 +557,7 @@ func (t *tunit) dropInHeader(e *parseError) bool {
 			blank[k] = ' '
 		}
 	}
-	m.overlay.files[e.file] = blank
+	m.overlay.set(e.file, blank)
 	m.problem(fmt.Sprintf("%s:%d: %s: skipped %s", e.file, e.line, e.msg, describeChunk(ch)))
 	return true
 }
@@ -570,7 +570,7 @@ func (t *tunit) typeGuess(e *parseError) string {
 	var line []byte
 	if e.file == t.fileName {
 		line = lineOf(t.text, e.line-t.lineBase)
-	} else if data, ok := t.m.overlay.files[e.file]; ok {
+	} else if data, ok := t.m.overlay.get(e.file); ok {
 		line = lineOf(data, e.line)
 	} else if data, err := os.ReadFile(e.file); err == nil {
 		line = lineOf(data, e.line)
