@@ -84,6 +84,8 @@ struct header {
 };
 
 struct shardstats { // one cache line per shard
+	// evicted counts the dead nodes of evicted blocks unlinked so far
+	// (under the lock; the eviction itself takes none).
 	uint64_t allocs, frees, alloc_bytes, free_bytes, quarantined, evicted, pad[2];
 };
 
@@ -470,12 +472,36 @@ static void report(uint32_t kind, struct node *nd, uint64_t ptr, uint32_t f2stac
 	__atomic_store_n(&e->kind, kind, __ATOMIC_RELEASE);
 }
 
+// A block leaving a quarantine is released without its shard's lock: its
+// node is only marked ST_RECYCLED and stays in its bucket's chain. Code
+// walking a chain under the lock unlinks such nodes (unlink_dead); the
+// allocation that gets the same address back from glibc, the usual case,
+// reuses the node (track_alloc). A recycled node is never touched by the
+// thread that released it again.
+static inline int dead(const struct node *nd) { return __atomic_load_n(&nd->state, __ATOMIC_ACQUIRE) == ST_RECYCLED; }
+
+// unlink_dead unlinks the dead node *link points at (shard lock held) and
+// puts it on the free list.
+static inline void unlink_dead(struct shard *sh, uint32_t *link) {
+	uint32_t j = *link;
+	struct node *nd = node_at(j - 1);
+	*link = nd->next;
+	nd->next = sh->freelist;
+	sh->freelist = j;
+	sstats[sh - shards].evicted++;
+}
+
 // find returns the chain link that points at p's node in its shard (lock
-// held), or NULL. *link is the node's index + 1.
+// held), or NULL. *link is the node's index + 1. It unlinks the dead
+// nodes it meets.
 static inline uint32_t *find(struct shard *sh, uint64_t h, uint64_t p) {
 	uint32_t *link = &sh->buckets[bucket_of(h)];
 	while (*link) {
 		struct node *nd = node_at(*link - 1);
+		if (dead(nd)) {
+			unlink_dead(sh, link);
+			continue;
+		}
 		if (nd->ptr == p)
 			return link;
 		link = &nd->next;
@@ -523,27 +549,21 @@ static inline void qaccount(int64_t d) {
 // own blocks, up to qslack per thread behind for the others'.
 static inline uint64_t qheld(void) { return __atomic_load_n(&qtotal, __ATOMIC_RELAXED) + (uint64_t)tc.qdelta; }
 
-// release_node really frees a quarantined block: checks its poison,
-// unlinks its node and hands the memory to glibc. It returns its size.
+// release_node really frees a quarantined block: checks its poison, marks
+// its node dead and hands the memory to glibc. It returns its size. No
+// lock: while a node is ST_FREED only its quarantine's thread changes it
+// (a racing second free only reads it), and this is its last access.
 static uint64_t release_node(uint32_t i) {
 	struct node *nd = node_at(i);
-	uint64_t h = hptr(nd->ptr);
-	struct shard *sh = shard_of(h);
 	uint8_t *p = (uint8_t *)nd->ptr;
 	uint64_t size = nd->size, pl = poison_len(size);
-	spin_lock(&sh->lock);
 	uint64_t bad = poison_check(p, pl);
 	if (UNLIKELY(bad < pl))
 		report(E_WRITE_AFTER_FREE, nd, nd->ptr, 0, 0, bad);
-	uint32_t *link = find(sh, h, nd->ptr);
-	if (link && *link == i + 1)
-		*link = nd->next;
-	__libc_free(p);
+	// Dead before glibc may hand the address out again: an allocation
+	// that gets it must find no ST_FREED node for it.
 	__atomic_store_n(&nd->state, ST_RECYCLED, __ATOMIC_RELEASE);
-	nd->next = sh->freelist;
-	sh->freelist = i + 1;
-	sstats[h >> 58].evicted++;
-	spin_unlock(&sh->lock);
+	__libc_free(p);
 	return size;
 }
 
@@ -596,7 +616,27 @@ static void track_alloc(void *p, size_t size, int kind, uint64_t cpc) {
 	struct shard *sh = shard_of(h);
 	struct shardstats *st = &sstats[h >> 58];
 	spin_lock(&sh->lock);
-	uint32_t idx = new_node(sh);
+	// Unlink the bucket's dead nodes; reuse the one of this address (glibc
+	// often hands back a block just released from a quarantine).
+	uint32_t *b = &sh->buckets[bucket_of(h)];
+	uint32_t idx = 0;
+	for (uint32_t *link = b; *link;) {
+		uint32_t j = *link;
+		struct node *x = node_at(j - 1);
+		if (!dead(x)) {
+			link = &x->next;
+			continue;
+		}
+		if (idx == 0 && x->ptr == (uint64_t)p) {
+			*link = x->next;
+			idx = j;
+			st->evicted++;
+		} else {
+			unlink_dead(sh, link);
+		}
+	}
+	if (idx == 0)
+		idx = new_node(sh);
 	if (UNLIKELY(idx == 0)) {
 		spin_unlock(&sh->lock);
 		set_flag(HF_OVERFLOW);
@@ -612,7 +652,6 @@ static void track_alloc(void *p, size_t size, int kind, uint64_t cpc) {
 	nd->epoch = (uint32_t)__atomic_load_n(&hdr->epoch, __ATOMIC_RELAXED);
 	nd->kind = (uint8_t)kind;
 	nd->tid = gettid_cached();
-	uint32_t *b = &sh->buckets[bucket_of(h)];
 	nd->next = *b;
 	*b = idx;
 	__atomic_store_n(&nd->state, ST_LIVE, __ATOMIC_RELEASE);
