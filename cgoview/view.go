@@ -107,8 +107,10 @@ func Build(fset *token.FileSet, cooked *types.Package, files []*ast.File, sizes 
 		tf := fset.File(f.FileStart)
 		name := fset.Position(f.Pos()).Filename // honours //line: the original file
 		base := filepath.Base(name)
-		if strings.HasPrefix(base, "_cgo_") {
-			continue // _cgo_gotypes.go, _cgo_import.go: generated declarations, not user code
+		if strings.HasPrefix(base, "_cgo_") || !strings.HasSuffix(base, ".go") {
+			// _cgo_gotypes.go, _cgo_import.go: generated declarations, not user
+			// code (go/packages names them by a build-cache hash, no .go suffix).
+			continue
 		}
 		raw := f
 		if tf != nil && tf.Name() != name {

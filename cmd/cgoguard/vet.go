@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -90,13 +91,15 @@ func runVet(args []string, stdout, stderr io.Writer) int {
 			*config = "cgoguard.json"
 		}
 	}
+	var configArgs []string
 	if *config != "" {
 		// A corrupt config is reported once; the analysis goes on with the
 		// built-in knowledge rather than losing the whole run.
 		if _, err := knowledge.LoadConfig(*config); err != nil {
 			fmt.Fprintf(stderr, "cgoguard vet: config ignored: %v\n", err)
 		} else if abs, err := filepath.Abs(*config); err == nil {
-			env = append(env, configEnv+"="+abs)
+			data, _ := os.ReadFile(abs)
+			configArgs = []string{"-" + configFlag + "=" + abs, fmt.Sprintf("-%s=%x", configHashFlag, sha256.Sum256(data))}
 		}
 	}
 	if *verbose {
@@ -106,7 +109,7 @@ func runVet(args []string, stdout, stderr io.Writer) int {
 	if len(pkgs) == 0 {
 		pkgs = []string{"./..."}
 	}
-	vetArgs := []string{"vet", "-vettool=" + self, "-json"}
+	vetArgs := append([]string{"vet", "-vettool=" + self, "-json"}, configArgs...)
 	if *tags != "" {
 		vetArgs = append(vetArgs, "-tags="+*tags)
 	}

@@ -152,3 +152,34 @@ func TestCorruptConfig(t *testing.T) {
 		t.Errorf("exit %d\n%s", code, out)
 	}
 }
+
+// TestConfigChangeReruns: the config is part of go vet's cache key (a flag
+// with its content hash), so editing it changes the result at once.
+func TestConfigChangeReruns(t *testing.T) {
+	bin := buildSelf(t)
+	src := `package leaky
+
+/*
+typedef struct obj obj;
+obj *lib_make(int n);
+void lib_release(obj *o);
+int lib_size(obj *o);
+*/
+import "C"
+
+func Size(n int) int {
+	o := C.lib_make(C.int(n))
+	return int(C.lib_size(o))
+}
+`
+	dir := module(t, src)
+	cfg := filepath.Join(dir, "cgoguard.json")
+	os.WriteFile(cfg, []byte(`{"allocators": {"lib_make": "lib_release"}}`), 0o644)
+	if out, code := run(t, dir, bin, "vet", "."); code != exitFindings || !strings.Contains(out, "allocated by C.lib_make") {
+		t.Fatalf("with the allocator configured: exit %d\n%s", code, out)
+	}
+	os.WriteFile(cfg, []byte(`{}`), 0o644)
+	if out, code := run(t, dir, bin, "vet", "."); code != exitClean {
+		t.Fatalf("after removing it from the config: exit %d (stale cache?)\n%s", code, out)
+	}
+}
