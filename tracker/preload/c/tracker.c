@@ -131,6 +131,7 @@ static uint8_t *types;
 static struct shardstats *sstats;
 static uint64_t bias;
 static uint64_t cbk_lo, cbk_hi, cgc_lo, cgc_hi; // runtime addresses
+static uint64_t cbk_len; // cbk_hi - cbk_lo
 
 // Chunk tables: k-th chunk of each kind, published with release stores.
 static struct node *node_chunks[MAX_CHUNKS];
@@ -364,18 +365,23 @@ static uint32_t capture(uint64_t cpc) {
 	pcs[n++] = rd(cg + conf.g_pc);
 	// The cache slot is chosen by the C caller and the Go caller of the
 	// cgo call (the first frame's return address), as before the walk.
+	if (bp < lo || (bp & 7) || hi < 16)
+		bp = hi; // no frame to walk
 	uint64_t first = pcs[1];
-	if (bp >= lo && bp + 16 <= hi && !(bp & 7) && rd(bp + 8) != 0)
+	if (bp <= hi - 16 && rd(bp + 8) != 0)
 		first = rd(bp + 8);
 	struct lastst *l = &tc.last[(cpc ^ (first >> 4)) % NLAST];
 	uint64_t same = l->id != 0 && l->pcs[0] == cpc && l->pcs[1] == pcs[1];
+	// Invariants of the walk: lo <= bp, bp is 8-aligned, and bp grows with
+	// every frame; so each frame needs only the upper bound (written so
+	// that a wild bp cannot wrap around).
 	while (n < max) {
-		if (bp < lo || bp + 16 > hi || (bp & 7))
+		if (bp > hi - 16)
 			break;
 		uintptr_t pc = rd(bp + 8);
 		if (pc == 0)
 			break;
-		if (UNLIKELY(pc - cbk_lo < cbk_hi - cbk_lo)) {
+		if (UNLIKELY(pc - cbk_lo < cbk_len)) {
 			// C->Go->C. This frame (cgocallbackg's ABI wrapper) was
 			// called from the 40-byte frame runtime.cgocallback laid
 			// out on the goroutine stack right below curg.sched.sp,
@@ -385,12 +391,12 @@ static uint32_t capture(uint64_t cpc) {
 			// runtime.cgocall's frame pointer, [sp+8] = asmcgocall's
 			// return into it. Validate before trusting it.
 			uintptr_t ssp = bp + 16 + 40;
-			if (ssp + 16 > hi || ssp & 7) {
+			if (ssp > hi - 16) {
 				flags |= SF_TRUNC;
 				break;
 			}
 			uintptr_t opc = rd(ssp + 8), obp = rd(ssp);
-			if (opc < cgc_lo || opc >= cgc_hi || obp <= ssp || obp >= hi) {
+			if (opc < cgc_lo || opc >= cgc_hi || obp <= ssp || obp >= hi || (obp & 7)) {
 				flags |= SF_TRUNC;
 				break; // not the layout we know: stop rather than guess
 			}
@@ -403,7 +409,7 @@ static uint32_t capture(uint64_t cpc) {
 		same &= l->pcs[n] == pc;
 		pcs[n++] = pc;
 		uintptr_t nbp = rd(bp);
-		if (nbp <= bp)
+		if (nbp <= bp || (nbp & 7))
 			break;
 		bp = nbp;
 	}
@@ -811,6 +817,7 @@ __attribute__((constructor(101))) static void tracker_init(void) {
 	bias = getauxval(AT_ENTRY) - conf.entry;
 	cbk_lo = conf.cbk_lo + bias;
 	cbk_hi = conf.cbk_hi + bias;
+	cbk_len = cbk_hi - cbk_lo;
 	cgc_lo = conf.cgc_lo + bias;
 	cgc_hi = conf.cgc_hi + bias;
 
