@@ -189,3 +189,13 @@ func goPreamble(path string) (Preamble, error) {
 	}
 	return Preamble{}, fmt.Errorf("%s: no preamble", path)
 }
+
+// BenchmarkNewConfig is the once-per-process cost of learning the host C
+// compiler's predefined macros and include paths (it runs the host cpp).
+func BenchmarkNewConfig(b *testing.B) {
+	for range b.N {
+		if _, err := cc.NewConfig("linux", "amd64"); err != nil {
+			b.Skip(err)
+		}
+	}
+}

@@ -854,3 +854,34 @@ int user(int x) { return x + a(); }
 		t.Errorf("pick params %v", m.Func("pick").Params)
 	}
 }
+
+// TestFatalIncrement: when adding a definition to a unit parsed piecewise
+// fails beyond repair (here: a macro that expands exponentially), what was
+// parsed before still stands.
+func TestFatalIncrement(t *testing.T) {
+	var src strings.Builder
+	src.WriteString("#include <stdlib.h>\n#define A0 x\n")
+	for i := 1; i <= 24; i++ {
+		fmt.Fprintf(&src, "#define A%d A%d + A%d\n", i, i-1, i-1)
+	}
+	src.WriteString(`char *good(void) { return malloc(1); }
+int bomb(int x) { return A24; }
+void other(char *p) { free(p); }
+`)
+	src.WriteString(filler(40))
+	dir := t.TempDir()
+	files := writeFiles(t, dir, map[string]string{"a.c": src.String()})
+	m := load(Options{Dir: dir}, nil, files, 0)
+	if f := m.Func("good"); f == nil || facts(f) != "owned:free" {
+		t.Fatalf("good: %v", f)
+	}
+	if f := m.Func("bomb"); f == nil || f.Partial == "" {
+		t.Errorf("bomb: %+v", f)
+	}
+	if f := m.Func("other"); f == nil || facts(f) != "frees:0" || f.Partial != "" {
+		t.Errorf("other: %+v", f)
+	}
+	if probs := strings.Join(m.Problems(), "\n"); !strings.Contains(probs, "expansion limit") || !strings.Contains(probs, "bomb") {
+		t.Errorf("problems:\n%s", probs)
+	}
+}

@@ -308,6 +308,21 @@ func (t *tunit) parse() {
 		}
 		lastErr = key
 	}
+	if t.parsed {
+		// An earlier parse stands: give up only on what this one added.
+		var names []string
+		for i := range t.scan.chunks {
+			ch := &t.scan.chunks[i]
+			if ch.kind == ckFunc && t.keep(i) {
+				t.dropped[i] = true
+				if len(ch.names) > 0 {
+					names = append(names, ch.names[0])
+				}
+			}
+		}
+		m.problem(fmt.Sprintf("%s: C source could not be parsed (%s); no summary for %s", t.fileName, firstLine(lastErr), strings.Join(names, ", ")))
+		return
+	}
 	t.failed = "could not be parsed"
 	m.problem(fmt.Sprintf("%s: C source could not be parsed (%s); its functions have no summary", t.fileName, firstLine(lastErr)))
 }
