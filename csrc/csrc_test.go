@@ -885,3 +885,47 @@ void other(char *p) { free(p); }
 		t.Errorf("problems:\n%s", probs)
 	}
 }
+
+// TestAnnotations: where annotations go, and what happens to malformed ones.
+func TestAnnotations(t *testing.T) {
+	dir := t.TempDir()
+	files := writeFiles(t, dir, map[string]string{"a.c": `#include <stddef.h>
+void pool_put(void *p);
+
+/* cgoguard:frees 0 */
+void rel(void *p) { pool_put(p); }
+
+// cgoguard:keeps 0 1 -- both are kept by the registry
+void reg(void *a, void *b);
+
+void *pool_get(size_t n); // cgoguard:owned rel
+
+/* cgoguard:keeps x */
+void bad(void *p);
+
+/* cgoguard:owned */
+int not_a_function;
+
+/* cgoguard:ignore this is for the Go side */
+void plain(void *p);
+`})
+	m := Load(Options{Dir: dir}, nil, files)
+	for _, c := range []struct{ fn, facts string }{
+		{"rel", "frees:0"}, {"reg", "stores:0 stores:1"}, {"pool_get", "owned:rel"}, {"bad", ""}, {"plain", ""},
+	} {
+		if f := m.Func(c.fn); f == nil || facts(f) != c.facts {
+			t.Errorf("%s: %v, want %q", c.fn, f, c.facts)
+		}
+	}
+	probs := strings.Join(m.Problems(), "\n")
+	for _, want := range []string{"a.c:12: cgoguard:keeps annotation ignored: cgoguard:keeps needs a parameter index",
+		"a.c:15: cgoguard:owned annotation ignored: not beside a function declaration"} {
+		if !strings.Contains(probs, want) {
+			t.Errorf("problems lack %q:\n%s", want, probs)
+		}
+	}
+	if n := len(m.Problems()); n != 2 {
+		t.Errorf("%d problems, want the 2 above (cgoguard:ignore is not ours):
+%s", n, probs)
+	}
+}
