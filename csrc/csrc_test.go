@@ -925,7 +925,6 @@ void plain(void *p);
 		}
 	}
 	if n := len(m.Problems()); n != 2 {
-		t.Errorf("%d problems, want the 2 above (cgoguard:ignore is not ours):
-%s", n, probs)
+		t.Errorf("%d problems, want the 2 above (cgoguard:ignore is not ours):\n%s", n, probs)
 	}
 }
