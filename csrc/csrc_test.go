@@ -690,11 +690,14 @@ func TestConcurrent(t *testing.T) {
 }
 
 func TestCgoFlags(t *testing.T) {
-	text, flags := cgoLines("#cgo CFLAGS: -I${SRCDIR}/inc -DA=1 '-DB=two words'\n#cgo !linux CFLAGS: -DNOT\n#cgo linux,amd64 CPPFLAGS: -DYES\n#cgo LDFLAGS: -lfoo\nint x;\n")
+	text, flags, pkgs := cgoLines("#cgo CFLAGS: -I${SRCDIR}/inc -DA=1 '-DB=two words'\n#cgo !linux CFLAGS: -DNOT\n#cgo linux,amd64 CPPFLAGS: -DYES\n#cgo LDFLAGS: -lfoo\n#cgo pkg-config: zlib libzmq\nint x;\n")
+	if !slices.Equal(pkgs, []string{"zlib", "libzmq"}) {
+		t.Errorf("pkgs = %q", pkgs)
+	}
 	if want := []string{"-I${SRCDIR}/inc", "-DA=1", "-DB=two words", "-DYES"}; !slices.Equal(flags, want) {
 		t.Errorf("flags = %q, want %q", flags, want)
 	}
-	if strings.Count(text, "\n") != 5 || !strings.HasSuffix(text, "int x;\n") || strings.Contains(text, "#cgo") {
+	if strings.Count(text, "\n") != 6 || !strings.HasSuffix(text, "int x;\n") || strings.Contains(text, "#cgo") {
 		t.Errorf("text = %q", text)
 	}
 	var f tuFlags
@@ -926,5 +929,38 @@ void plain(void *p);
 	}
 	if n := len(m.Problems()); n != 2 {
 		t.Errorf("%d problems, want the 2 above (cgoguard:ignore is not ours):\n%s", n, probs)
+	}
+}
+
+// TestPkgConfig: #cgo pkg-config: flags find headers outside the default
+// include path (FreeType's are in /usr/include/freetype2, and it includes
+// them through macros: #include FT_FREETYPE_H).
+func TestPkgConfig(t *testing.T) {
+	if err := exec.Command("pkg-config", "--exists", "freetype2").Run(); err != nil {
+		t.Skip("pkg-config or freetype2 development files not installed")
+	}
+	dir := t.TempDir()
+	gofile := filepath.Join(dir, "ft.go")
+	text := `#cgo pkg-config: freetype2
+#include <ft2build.h>
+#include FT_FREETYPE_H
+static FT_Library lib;
+static int ft_init(void) { return FT_Init_FreeType(&lib); }
+`
+	m := Load(Options{Dir: dir}, []Preamble{{GoFile: gofile, Pos: token.Position{Line: 3}, Text: text}}, nil)
+	if f := m.Func("ft_init"); f == nil || facts(f) != "" || f.Partial != "" {
+		t.Errorf("ft_init: %+v", f)
+	}
+	if f := m.Func("FT_Done_FreeType"); f == nil || f.Defined {
+		t.Errorf("FT_Done_FreeType is declared in FreeType's headers: %+v", f)
+	}
+	if p := m.Problems(); len(p) > 0 {
+		t.Errorf("problems: %v", p)
+	}
+	// Without the package's flags, the header is missing, and said so.
+	m = Load(Options{Dir: dir}, []Preamble{{GoFile: gofile, Pos: token.Position{Line: 3}, Text: strings.Replace(text, "#cgo pkg-config: freetype2", "", 1)}}, nil)
+	m.Func("ft_init")
+	if p := strings.Join(m.Problems(), "\n"); !strings.Contains(p, "ft2build.h not found") {
+		t.Errorf("problems without pkg-config: %s", p)
 	}
 }

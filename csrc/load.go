@@ -1,13 +1,16 @@
 package csrc
 
 import (
+	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime/debug"
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	cc "modernc.org/cc/v4"
 
@@ -139,7 +142,14 @@ func load(opts Options, preambles []Preamble, files []string, small int) *Model 
 	}()
 	var flagErrs []string
 	for _, p := range preambles {
-		text, flags := cgoLines(p.Text)
+		text, flags, pkgs := cgoLines(p.Text)
+		if len(pkgs) > 0 {
+			pf, err := pkgConfig(pkgs)
+			if err != nil {
+				flagErrs = append(flagErrs, fmt.Sprintf("%s: #cgo pkg-config: %v (headers of these packages may be missing)", p.GoFile, err))
+			}
+			flags = append(flags, pf...)
+		}
 		for _, f := range flags {
 			if err := m.flags.add(f, opts.Dir); err != "" {
 				flagErrs = append(flagErrs, fmt.Sprintf("%s: #cgo flags: %s", p.GoFile, err))
@@ -237,9 +247,9 @@ func (m *Model) Problems() []string {
 
 // cgoLines blanks the #cgo lines of a preamble (keeping its line count) and
 // returns the flags they give for this platform (linux/amd64).
-func cgoLines(text string) (string, []string) {
+func cgoLines(text string) (string, []string, []string) {
 	lines := strings.Split(text, "\n")
-	var flags []string
+	var flags, pkgs []string
 	for i, l := range lines {
 		s := strings.TrimSpace(l)
 		if !strings.HasPrefix(s, "#cgo") || len(s) > 4 && s[4] != ' ' && s[4] != '\t' {
@@ -256,16 +266,39 @@ func cgoLines(text string) (string, []string) {
 			continue
 		}
 		verb := head[len(head)-1]
-		if verb != "CFLAGS" && verb != "CPPFLAGS" || !matchConstraints(head[:len(head)-1]) {
+		if verb != "CFLAGS" && verb != "CPPFLAGS" && verb != "pkg-config" || !matchConstraints(head[:len(head)-1]) {
 			continue
 		}
 		fs, err := splitQuoted(val)
 		if err != nil {
 			continue
 		}
-		flags = append(flags, fs...)
+		if verb == "pkg-config" {
+			pkgs = append(pkgs, fs...)
+		} else {
+			flags = append(flags, fs...)
+		}
 	}
-	return strings.Join(lines, "\n"), flags
+	return strings.Join(lines, "\n"), flags, pkgs
+}
+
+// pkgConfig returns the C flags of pkg-config packages, as cmd/go asks for
+// them ($PKG_CONFIG, default pkg-config).
+func pkgConfig(pkgs []string) ([]string, error) {
+	tool := os.Getenv("PKG_CONFIG")
+	if tool == "" {
+		tool = "pkg-config"
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, tool, append([]string{"--cflags", "--"}, pkgs...)...).Output()
+	if err != nil {
+		if ee, ok := err.(*exec.ExitError); ok && len(ee.Stderr) > 0 {
+			err = fmt.Errorf("%v: %s", err, strings.TrimSpace(string(ee.Stderr)))
+		}
+		return nil, fmt.Errorf("%s --cflags %s: %v", tool, strings.Join(pkgs, " "), err)
+	}
+	return splitQuoted(string(out))
 }
 
 // matchConstraints evaluates the build constraints of a #cgo line
