@@ -340,6 +340,25 @@ static uint32_t intern_stack(const uint64_t *pcs, int n, uint32_t flags) {
 // Most allocation sites repeat, so the walk compares each frame with this
 // thread's last stack from the same C caller and Go call site as it goes:
 // a repeated stack costs one walk and no hashing, no shared index.
+// callback_frame handles a frame whose return address lies in
+// runtime.cgocallback (C->Go->C). That frame (cgocallbackg's ABI wrapper)
+// was called from the 40-byte frame runtime.cgocallback laid out on the
+// goroutine stack right below curg.sched.sp, the SP that asmcgocall saved
+// (gosave_systemstack_switch) after pushing its frame pointer. So
+// curg.sched.sp is a frame record of the outer call: [sp] = the outer
+// runtime.cgocall's frame pointer, [sp+8] = asmcgocall's return into it.
+// It returns that record's address, or 0 when the layout is not the one we
+// know: stop rather than guess.
+static __attribute__((noinline)) uintptr_t callback_frame(uintptr_t bp, uintptr_t hi) {
+	uintptr_t ssp = bp + 16 + 40;
+	if (ssp > hi - 16)
+		return 0;
+	uintptr_t opc = rd(ssp + 8), obp = rd(ssp);
+	if (opc < cgc_lo || opc >= cgc_hi || obp <= ssp || obp >= hi || (obp & 7))
+		return 0;
+	return ssp;
+}
+
 static uint32_t capture(uint64_t cpc) {
 	uintptr_t g = getg_tls();
 	if (g == 0)
@@ -363,50 +382,36 @@ static uint32_t capture(uint64_t cpc) {
 	int max = (int)conf.depth + 1, n = 0;
 	pcs[n++] = cpc;
 	pcs[n++] = rd(cg + conf.g_pc);
-	// The cache slot is chosen by the C caller and the Go caller of the
-	// cgo call (the first frame's return address), as before the walk.
-	if (bp < lo || (bp & 7) || hi < 16)
+	// Invariants of the walk: lo <= bp, bp is 8-aligned, and bp grows with
+	// every frame; so each frame needs only the upper bound, written so
+	// that a wild bp cannot wrap around.
+	if (hi < lo + 16 || bp < lo || (bp & 7))
 		bp = hi; // no frame to walk
+	uintptr_t top = hi - 16;
+	// The cache slot is chosen by the C caller and the Go caller of the
+	// cgo call (the first frame's return address), before the walk.
 	uint64_t first = pcs[1];
-	if (bp <= hi - 16 && rd(bp + 8) != 0)
+	if (bp <= top && rd(bp + 8) != 0)
 		first = rd(bp + 8);
 	struct lastst *l = &tc.last[(cpc ^ (first >> 4)) % NLAST];
-	uint64_t same = l->id != 0 && l->pcs[0] == cpc && l->pcs[1] == pcs[1];
-	// Invariants of the walk: lo <= bp, bp is 8-aligned, and bp grows with
-	// every frame; so each frame needs only the upper bound (written so
-	// that a wild bp cannot wrap around).
-	while (n < max) {
-		if (bp > hi - 16)
-			break;
+	uint64_t diff = (l->pcs[0] ^ cpc) | (l->pcs[1] ^ pcs[1]) | (l->id == 0);
+	while (n < max && bp <= top) {
 		uintptr_t pc = rd(bp + 8);
 		if (pc == 0)
 			break;
 		if (UNLIKELY(pc - cbk_lo < cbk_len)) {
-			// C->Go->C. This frame (cgocallbackg's ABI wrapper) was
-			// called from the 40-byte frame runtime.cgocallback laid
-			// out on the goroutine stack right below curg.sched.sp,
-			// the SP that asmcgocall saved (gosave_systemstack_switch)
-			// after pushing its frame pointer. So curg.sched.sp is a
-			// frame record of the outer call: [sp] = the outer
-			// runtime.cgocall's frame pointer, [sp+8] = asmcgocall's
-			// return into it. Validate before trusting it.
-			uintptr_t ssp = bp + 16 + 40;
-			if (ssp > hi - 16) {
+			uintptr_t ssp = callback_frame(bp, hi);
+			if (ssp == 0) {
 				flags |= SF_TRUNC;
 				break;
 			}
-			uintptr_t opc = rd(ssp + 8), obp = rd(ssp);
-			if (opc < cgc_lo || opc >= cgc_hi || obp <= ssp || obp >= hi || (obp & 7)) {
-				flags |= SF_TRUNC;
-				break; // not the layout we know: stop rather than guess
-			}
-			same &= l->pcs[n] == pc;
+			diff |= l->pcs[n] ^ pc;
 			pcs[n++] = pc;
 			flags |= SF_CALLBACK;
 			bp = ssp;
 			continue;
 		}
-		same &= l->pcs[n] == pc;
+		diff |= l->pcs[n] ^ pc;
 		pcs[n++] = pc;
 		uintptr_t nbp = rd(bp);
 		if (nbp <= bp || (nbp & 7))
@@ -415,7 +420,7 @@ static uint32_t capture(uint64_t cpc) {
 	}
 	if (n >= max)
 		flags |= SF_TRUNC;
-	if (same && l->n == (uint32_t)n && l->flags == flags)
+	if (diff == 0 && l->n == (uint32_t)n && l->flags == flags)
 		return l->id;
 	uint32_t id = intern_stack(pcs, n, flags);
 	if (id) {
