@@ -167,8 +167,9 @@ struct shard {
 	spin_t lock;
 	uint32_t freelist;     // recycled nodes (index + 1)
 	uint32_t *buckets;     // NBUCKETS chain heads (index + 1)
-	char pad[64];
-};
+	char pad[48];
+} __attribute__((aligned(64))); // one cache line per shard
+_Static_assert(sizeof(struct shard) == 64, "shard size");
 static struct shard shards[NSHARDS];
 
 // ---- per-thread cache ----
