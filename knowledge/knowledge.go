@@ -43,7 +43,6 @@ var Base = &DB{
 		{Name: "strdup", Dealloc: "free", SizeArg: -1, CountArg: -1, NulTerminated: true},
 		{Name: "strndup", Dealloc: "free", SizeArg: -1, CountArg: -1, NulTerminated: true},
 		{Name: "asprintf", Dealloc: "free", SizeArg: -1, CountArg: -1, NulTerminated: true},
-		{Name: "realpath", Dealloc: "free", SizeArg: -1, CountArg: -1, NulTerminated: true},
 		{Name: "get_current_dir_name", Dealloc: "free", SizeArg: -1, CountArg: -1, NulTerminated: true},
 	}),
 	deallocators: map[string]Deallocator{
@@ -57,7 +56,7 @@ var Base = &DB{
 		"read", "write", "recv", "recvfrom", "recvmsg", "send", "sendto", "sendmsg", "accept", "accept4",
 		"connect", "poll", "ppoll", "select", "pselect", "epoll_wait", "epoll_pwait", "pread", "readv",
 		"fgets", "fgetc", "getc", "getchar", "fread", "fscanf", "scanf", "getline", "getdelim", "flock",
-		"lockf", "fcntl", "msgrcv", "mq_receive", "getaddrinfo", "gethostbyname", "system",
+		"lockf", "msgrcv", "mq_receive", "getaddrinfo", "gethostbyname", "system",
 		// Thread synchronisation.
 		"pthread_join", "pthread_mutex_lock", "pthread_cond_wait", "pthread_cond_timedwait",
 		"pthread_rwlock_rdlock", "pthread_rwlock_wrlock", "pthread_barrier_wait", "sem_wait", "sem_timedwait",
