@@ -266,10 +266,6 @@ func (b *builder) reportFiltered(program string, pats []string, all bool, keep f
 	if b.rec.Flags&flagErrsFull != 0 {
 		r.Warnings = append(r.Warnings, "too many errors: some were not recorded")
 	}
-	type group struct {
-		f   *Finding
-		key string
-	}
 	groups := map[string]*Finding{}
 	var order []string
 	for i := range b.rec.Nodes {

@@ -17,8 +17,9 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
-	"runtime"
+	"strings"
 	"syscall"
 	"time"
 	"unsafe"
@@ -26,7 +27,8 @@ import (
 
 func corpus(max int) []byte {
 	var buf bytes.Buffer
-	files, _ := filepath.Glob(filepath.Join(runtime.GOROOT(), "src", "*", "*.go"))
+	goroot, _ := exec.Command("go", "env", "GOROOT").Output()
+	files, _ := filepath.Glob(filepath.Join(strings.TrimSpace(string(goroot)), "src", "*", "*.go"))
 	for _, f := range files {
 		b, err := os.ReadFile(f)
 		if err == nil {
