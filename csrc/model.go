@@ -44,6 +44,7 @@ package csrc
 import (
 	"fmt"
 	"go/token"
+	"path/filepath"
 	"strings"
 )
 
@@ -56,7 +57,11 @@ type Evidence struct {
 	Note string         // e.g. "returns the result of malloc", "stores p in global cache"
 }
 
-func (e *Evidence) String() string {
+func (e *Evidence) String() string { return e.From("") }
+
+// From renders the evidence as String does, naming the C file relative to
+// dir when it lies below it (dir is usually the reporting Go file's folder).
+func (e *Evidence) From(dir string) string {
 	if e == nil {
 		return ""
 	}
@@ -65,7 +70,13 @@ func (e *Evidence) String() string {
 		s += " (via " + strings.Join(e.Via, " → ") + ")"
 	}
 	if e.Pos.IsValid() {
-		s += fmt.Sprintf(" at %s:%d", e.Pos.Filename, e.Pos.Line)
+		file := e.Pos.Filename
+		if dir != "" {
+			if rel, err := filepath.Rel(dir, file); err == nil && !strings.HasPrefix(rel, "..") {
+				file = rel
+			}
+		}
+		s += fmt.Sprintf(" at %s:%d", file, e.Pos.Line)
 	}
 	return s
 }

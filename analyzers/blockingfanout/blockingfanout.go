@@ -20,7 +20,6 @@ import (
 	"go/token"
 	"go/types"
 	"path/filepath"
-	"strings"
 
 	"golang.org/x/tools/go/analysis"
 
@@ -192,7 +191,7 @@ func (k *checker) blockingCall(call *ast.CallExpr) *blocking {
 					if len(f.MayBlock.Via) > 0 && lockOnly[f.MayBlock.Via[len(f.MayBlock.Via)-1]] {
 						return nil
 					}
-					return &blocking{call: call, via: fmt.Sprintf("C.%s may block its thread (C: %s)", name, k.evidence(f.MayBlock, call.Pos()))}
+					return &blocking{call: call, via: fmt.Sprintf("C.%s may block its thread (C: %s)", name, f.MayBlock.From(filepath.Dir(k.pass.Fset.Position(call.Pos()).Filename)))}
 				}
 			}
 			if k.v.DB.Blocking(name) && !lockOnly[name] {
@@ -241,24 +240,6 @@ func (k *checker) funcName(fn *types.Func) string {
 		name = fn.Pkg().Name() + "." + name
 	}
 	return name
-}
-
-// evidence renders a C summary's proof, the C file named relative to the
-// directory of the Go file at pos when it is there.
-func (k *checker) evidence(ev *csrc.Evidence, pos token.Pos) string {
-	s := ev.Note
-	if len(ev.Via) > 1 {
-		s += " (via " + strings.Join(ev.Via, " → ") + ")"
-	}
-	if ev.Pos.IsValid() {
-		file := ev.Pos.Filename
-		dir := filepath.Dir(k.pass.Fset.Position(pos).Filename)
-		if rel, err := filepath.Rel(dir, file); err == nil && !strings.HasPrefix(rel, "..") {
-			file = rel
-		}
-		s += fmt.Sprintf(" at %s:%d", file, ev.Pos.Line)
-	}
-	return s
 }
 
 // firstBlocking returns the first call in body, in source order, that may

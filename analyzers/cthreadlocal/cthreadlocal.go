@@ -17,12 +17,10 @@
 package cthreadlocal
 
 import (
-	"fmt"
 	"go/ast"
 	"go/token"
 	"go/types"
 	"path/filepath"
-	"strings"
 
 	"golang.org/x/tools/go/analysis"
 
@@ -116,7 +114,7 @@ func (k *checker) cThreadLocal(call *ast.CallExpr) *tlCall {
 	ev := ""
 	if k.c != nil {
 		if f := k.c.Func(name); f != nil && f.ReturnsThreadLocal != nil {
-			ev = k.evidence(f.ReturnsThreadLocal, call.Pos())
+			ev = f.ReturnsThreadLocal.From(filepath.Dir(k.pass.Fset.Position(call.Pos()).Filename))
 		}
 	}
 	if ev == "" && k.v.DB.ThreadLocalResult(name) {
@@ -149,22 +147,6 @@ func (k *checker) pointerArgsOnly(call *ast.CallExpr) bool {
 		}
 	}
 	return true
-}
-
-func (k *checker) evidence(ev *csrc.Evidence, pos token.Pos) string {
-	s := ev.Note
-	if len(ev.Via) > 1 {
-		s += " (via " + strings.Join(ev.Via, " → ") + ")"
-	}
-	if ev.Pos.IsValid() {
-		file := ev.Pos.Filename
-		dir := filepath.Dir(k.pass.Fset.Position(pos).Filename)
-		if rel, err := filepath.Rel(dir, file); err == nil && !strings.HasPrefix(rel, "..") {
-			file = rel
-		}
-		s += fmt.Sprintf(" at %s:%d", file, ev.Pos.Line)
-	}
-	return s
 }
 
 // findGetters finds Go functions whose first scheduling-relevant event is a

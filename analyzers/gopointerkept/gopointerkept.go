@@ -158,7 +158,7 @@ func (a *analyzer) keptArgs(call *ast.CallExpr) []keptArg {
 			}
 			for i, arg := range call.Args {
 				if ev := f.StoresParam[i]; ev != nil && !deepRelativeStore(f, i, ev) {
-					why := "C: " + evidence(ev, a.pass.Fset.Position(call.Pos()).Filename)
+					why := "C: " + ev.From(filepath.Dir(a.pass.Fset.Position(call.Pos()).Filename))
 					out = append(out, keptArg{call, arg, i, "C." + name, why})
 				}
 			}
@@ -930,23 +930,6 @@ func (a *analyzer) report(k keptArg, m goMem) {
 }
 
 func (a *analyzer) line(p token.Pos) int { return a.pass.Fset.Position(p).Line }
-
-// evidence renders a C summary's proof with the C file named relative to
-// the Go file's directory when it is there.
-func evidence(ev *csrc.Evidence, goFile string) string {
-	s := ev.Note
-	if len(ev.Via) > 1 {
-		s += " (via " + strings.Join(ev.Via, " → ") + ")"
-	}
-	if ev.Pos.IsValid() {
-		file := ev.Pos.Filename
-		if rel, err := filepath.Rel(filepath.Dir(goFile), file); err == nil && !strings.HasPrefix(rel, "..") {
-			file = rel
-		}
-		s += fmt.Sprintf(" at %s:%d", file, ev.Pos.Line)
-	}
-	return s
-}
 
 // under returns t's underlying type; nil for a missing type (a package
 // analysed with C types unknown).
