@@ -161,6 +161,7 @@ void f(char *p) { struct s *o = malloc(sizeof *o); set(o, p); free(o); }`, "f", 
 void f(void *p) { struct node *n = malloc(sizeof *n); n->data = p; n->next = list; list = n; }`, "f", "stores:0"},
 	{"store into returned heap object", `struct box { void *v; }; struct box *f(void *p) { struct box *b = malloc(sizeof *b); b->v = p; return b; }`, "f", "owned:free stores:0"},
 	{"pthread_create", `static void *run(void *a) { return a; } void f(void *arg) { pthread_t t; pthread_create(&t, NULL, run, arg); pthread_detach(t); }`, "f", "stores:0"},
+	{"not stores: pthread_create then pthread_join", `static void *run(void *a) { return a; } void f(void *arg) { pthread_t t; pthread_create(&t, NULL, run, arg); pthread_join(t, NULL); }`, "f", "blocks"},
 	{"store transitive", `static void *saved; static void keep(void *x) { saved = x; } void f(int a, void *p) { keep(p); }`, "f", "stores:1"},
 	{"store via heap object handed to thread", `struct ctx { void *p; }; static void *run(void *a) { return a; }
 void f(void *p) { struct ctx *c = malloc(sizeof *c); c->p = p; pthread_t t; pthread_create(&t, NULL, run, c); }`, "f", "stores:0"},

@@ -54,6 +54,13 @@ func TestGallery(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Only bad programs may be reported: good ones, and helper programs such
+	// as a trap's semantics/ experiment, are correct code.
+	for _, d := range diags {
+		if !strings.Contains(d.Posn, "/bad/") {
+			t.Errorf("reported outside a bad/ program: %s: %s [%s]", d.Posn, d.Message, d.Category)
+		}
+	}
 	for _, tr := range all {
 		dir := filepath.Join(root, "traps", tr.ID)
 		marked := trapLines(t, filepath.Join(dir, "bad"))
