@@ -347,6 +347,34 @@ plugins:
 		}
 	}
 
+	// A C function defined in one of the package's .c files (not in the
+	// preamble) is summarised too: its malloc'd result leaks in Name.
+	writeFiles(t, lint, map[string]string{
+		"cfile/lib.c": "#include <stdlib.h>\n#include <string.h>\nchar *make_name(void) { char *s = malloc(8); strcpy(s, \"name\"); return s; }\n",
+		"cfile/use.go": `package cfile
+
+/*
+char *make_name(void);
+*/
+import "C"
+
+// Name leaks the C string: C.GoString copies it and the block is dropped.
+func Name() string {
+	return C.GoString(C.make_name())
+}
+`,
+	})
+	issues, _ = lintRun(t, run, custom, lint, "./cfile/...")
+	found := false
+	for _, is := range issues {
+		if filepath.ToSlash(is.Pos.Filename) == "cfile/use.go" && is.Pos.Line == 10 && strings.Contains(is.Text, "returned by C.make_name") {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no cmemleak for C.make_name (defined in cfile/lib.c): %+v", issues)
+	}
+
 	if issues, code := lintRun(t, run, custom, lint, "./good/..."); len(issues) != 0 || code != 0 {
 		t.Errorf("clean code: exit %d, issues %+v", code, issues)
 	}
