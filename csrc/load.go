@@ -102,7 +102,7 @@ var (
 // the host C preprocessor to learn its predefined macros and include paths).
 func config() (*cc.Config, error) {
 	baseOnce.Do(func() {
-		baseCfg, baseErr = cc.NewConfig("linux", "amd64")
+		baseCfg, baseErr = cachedConfig()
 	})
 	return baseCfg, baseErr
 }
