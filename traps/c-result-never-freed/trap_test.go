@@ -28,14 +28,18 @@ func TestEffect(t *testing.T) {
 		if bg < 64*n {
 			t.Errorf("bad, n=%d: C heap grew %d bytes, want at least %d (64 per call)", n, bg, 64*n)
 		}
-		if gg > 4096 {
-			t.Errorf("good, n=%d: C heap grew %d bytes, want none", n, gg)
+		// Not zero: a thread the runtime starts during the loop mallocs its
+		// own bookkeeping (glibc's per-thread cache and TLS vector), whatever
+		// n is. A leak grows with n.
+		if gg > 64<<10 {
+			t.Errorf("good, n=%d: C heap grew %d bytes, want no growth with n", n, gg)
 		}
 		perCall[n] = bg / n
 		t.Logf("n=%d: bad grew %d bytes (%d a call), good grew %d", n, bg, bg/n, gg)
 	}
-	// Linear: the same cost per call at both sizes.
-	if perCall[5000] != perCall[20000] {
+	// Linear: the same cost per call at both sizes (to a byte or two: the
+	// per-thread bookkeeping above spreads over the calls).
+	if d := perCall[5000] - perCall[20000]; d < -2 || d > 2 {
 		t.Errorf("bad: %d bytes a call at n=5000 but %d at n=20000, want the same (linear growth)", perCall[5000], perCall[20000])
 	}
 }
