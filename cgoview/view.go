@@ -361,3 +361,17 @@ func preambleText(fset *token.FileSet, cg *ast.CommentGroup) string {
 	}
 	return b.String()
 }
+
+// FuncDecls returns the function and method declarations with bodies in files,
+// in order: what every analyzer walks.
+func FuncDecls(files []*ast.File) []*ast.FuncDecl {
+	var out []*ast.FuncDecl
+	for _, f := range files {
+		for _, d := range f.Decls {
+			if fd, ok := d.(*ast.FuncDecl); ok && fd.Body != nil {
+				out = append(out, fd)
+			}
+		}
+	}
+	return out
+}

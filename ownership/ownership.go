@@ -79,14 +79,7 @@ func run(pass *analysis.Pass) (any, error) {
 		return res, nil
 	}
 	a := &pkgAnalysis{pass: pass, v: v, returnsOwned: map[types.Object]*ReturnsOwned{}, freesParam: map[types.Object][]int{}, borrows: map[types.Object][]int{}}
-	var funcs []*ast.FuncDecl
-	for _, f := range v.Files {
-		for _, d := range f.Decls {
-			if fd, ok := d.(*ast.FuncDecl); ok && fd.Body != nil {
-				funcs = append(funcs, fd)
-			}
-		}
-	}
+	funcs := cgoview.FuncDecls(v.Files)
 	// Summaries first, to a fixed point (bounded: summaries only grow), so
 	// that a call to a later function in the same package is understood.
 	for range 4 {

@@ -95,13 +95,8 @@ func run(pass *analysis.Pass) (any, error) {
 		}
 		k.info, k.files, k.pkg = pass.TypesInfo, pass.Files, pass.Pkg
 	}
-	var decls []*ast.FuncDecl
+	decls := cgoview.FuncDecls(k.files)
 	for _, f := range k.files {
-		for _, d := range f.Decls {
-			if fd, ok := d.(*ast.FuncDecl); ok && fd.Body != nil {
-				decls = append(decls, fd)
-			}
-		}
 		ast.Inspect(f, func(n ast.Node) bool {
 			if call, ok := n.(*ast.CallExpr); ok {
 				if fn := k.callee(call); fn != nil && fn.Name() == "LimitListener" && fn.Pkg() != nil && fn.Pkg().Path() == "golang.org/x/net/netutil" {

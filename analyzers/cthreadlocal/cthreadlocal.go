@@ -64,14 +64,7 @@ func run(pass *analysis.Pass) (any, error) {
 		return nil, nil
 	}
 	k := &checker{pass: pass, v: v, c: v.C, lockedEntry: map[types.Object]bool{}, getters: map[types.Object]*tlCall{}, reported: map[token.Pos]bool{}}
-	var decls []*ast.FuncDecl
-	for _, f := range v.Files {
-		for _, d := range f.Decls {
-			if fd, ok := d.(*ast.FuncDecl); ok && fd.Body != nil {
-				decls = append(decls, fd)
-			}
-		}
-	}
+	decls := cgoview.FuncDecls(v.Files)
 	if !k.usesThreadLocal(decls) {
 		return nil, nil
 	}

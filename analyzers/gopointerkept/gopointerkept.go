@@ -87,14 +87,7 @@ func run(pass *analysis.Pass) (any, error) {
 		}
 		a.info, a.files, a.pkg = pass.TypesInfo, pass.Files, pass.Pkg
 	}
-	var decls []*ast.FuncDecl
-	for _, f := range a.files {
-		for _, d := range f.Decls {
-			if fd, ok := d.(*ast.FuncDecl); ok && fd.Body != nil {
-				decls = append(decls, fd)
-			}
-		}
-	}
+	decls := cgoview.FuncDecls(a.files)
 	// Facts of the package's own functions, to a fixed point (they only grow).
 	for range 8 {
 		changed := false
