@@ -195,6 +195,7 @@ func (l *Layout) conf(o *Options) string {
 		"poison=" + strconv.FormatInt(o.poison(), 10),
 		"depth=" + strconv.Itoa(o.depth()),
 		"profile=" + strconv.Itoa(b2i(o.Profile)),
+		"sample=" + strconv.FormatInt(max(o.SampleRate, 0), 10),
 	}
 	return strings.Join(kv, ",")
 }

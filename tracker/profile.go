@@ -2,6 +2,7 @@ package tracker
 
 import (
 	"io"
+	"math"
 
 	"github.com/google/pprof/profile"
 )
@@ -10,6 +11,9 @@ import (
 // allocation stack over the whole run, and what was still allocated at exit.
 type ProfileData struct {
 	Samples []ProfileSample
+	// SampleRate is the run's Options.SampleRate: when positive, Samples
+	// hold the sampled blocks' counts and Profile scales them up.
+	SampleRate int64
 }
 
 // ProfileSample is one allocation stack's counts.
@@ -27,7 +31,7 @@ func (b *builder) profileData() *ProfileData {
 			inuse[n.AStack] = [2]int64{c[0] + 1, c[1] + int64(n.Size)}
 		}
 	}
-	pd := &ProfileData{}
+	pd := &ProfileData{SampleRate: int64(b.rec.SampleRate)}
 	for id, raw := range b.rec.allStacks() {
 		if raw.AllocObjs == 0 {
 			continue
@@ -56,7 +60,7 @@ func (pd *ProfileData) Profile() *profile.Profile {
 		},
 		DefaultSampleType: "inuse_space",
 		PeriodType:        &profile.ValueType{Type: "space", Unit: "bytes"},
-		Period:            1,
+		Period:            max(pd.SampleRate, 1),
 	}
 	funcs := map[string]*profile.Function{}
 	locs := map[string]*profile.Location{}
@@ -100,12 +104,28 @@ func (pd *ProfileData) Profile() *profile.Profile {
 			stack = append(stack, loc(stackKey(&Stack{Go: s.Stack.Go[i:j]}), lines, f.PC))
 			i = j
 		}
+		ao, ab := scale(s.AllocObjs, s.AllocBytes, pd.SampleRate)
+		io, ib := scale(s.InuseObjs, s.InuseBytes, pd.SampleRate)
 		p.Sample = append(p.Sample, &profile.Sample{
 			Location: stack,
-			Value:    []int64{s.AllocObjs, s.AllocBytes, s.InuseObjs, s.InuseBytes},
+			Value:    []int64{ao, ab, io, ib},
 		})
 	}
 	return p
+}
+
+// scale estimates the true counts behind sampled ones. A block of size s
+// is sampled with probability 1-exp(-s/rate) (exponential gaps between
+// sampled bytes), so each sampled block stands for 1/(1-exp(-s/rate))
+// blocks; the mean size of the site stands in for s, as in the Go
+// runtime's heap profile.
+func scale(objs, bytes, rate int64) (int64, int64) {
+	if rate <= 1 || objs == 0 || bytes == 0 {
+		return objs, bytes
+	}
+	avg := float64(bytes) / float64(objs)
+	f := 1 / (1 - math.Exp(-avg/float64(rate)))
+	return int64(float64(objs) * f), int64(float64(bytes) * f)
 }
 
 // WritePprof writes the profile in pprof's gzipped protobuf format.

@@ -73,6 +73,7 @@ type records struct {
 	Bias       uint64
 	Flags      uint64
 	Quarantine uint64
+	SampleRate uint64 // 0: every block tracked
 	Maps       []mapping
 	Nodes      []rawNode
 	Errs       []rawErr
@@ -128,6 +129,7 @@ func decodeRecords(data []byte) (*records, error) {
 		Bias:       le.Uint64(data[40:]),
 		Flags:      le.Uint64(data[80:]),
 		Quarantine: le.Uint64(data[96:]),
+		SampleRate: le.Uint64(data[120:]),
 		stacks:     map[uint32]*rawStack{},
 	}
 	if m := data[mapsOff:hdrSize]; len(m) > 0 {

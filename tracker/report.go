@@ -76,6 +76,9 @@ type Report struct {
 	Suppressed int       `json:"suppressed,omitempty"`
 	Stats      Stats     `json:"stats"`
 	Warnings   []string  `json:"warnings,omitempty"`
+	// SampleRate is Options.SampleRate of the run: when positive, the
+	// findings and Stats cover only the sampled blocks.
+	SampleRate uint64 `json:"sample_rate,omitempty"`
 }
 
 // DefaultSuppressions cover allocations the C library and the dynamic
@@ -257,6 +260,7 @@ func (b *builder) report(program string, pats []string, all bool) *Report {
 func (b *builder) reportFiltered(program string, pats []string, all bool, keep func(*rawNode) bool) *Report {
 	r := &Report{Program: program, PID: b.rec.PID, Findings: []Finding{}}
 	r.Stats = Stats{Allocs: b.rec.Allocs, Frees: b.rec.Frees, AllocBytes: b.rec.AllocBytes, FreeBytes: b.rec.FreeBytes}
+	r.SampleRate = b.rec.SampleRate
 	if b.rec.Flags&flagOverflow != 0 {
 		r.Warnings = append(r.Warnings, "the record file could not grow: some allocations were not tracked")
 	}
@@ -373,6 +377,9 @@ func (r *Report) WriteText(w io.Writer) {
 		return
 	}
 	fmt.Fprintf(w, "cgoguard: %s (pid %d): %s\n", who, r.PID, summary(r.Findings))
+	if r.SampleRate > 0 {
+		fmt.Fprintf(w, "cgoguard: sampled run (one block per %d bytes on average): findings cover the sampled blocks only\n", r.SampleRate)
+	}
 	for _, f := range r.Findings {
 		fmt.Fprintln(w)
 		r.writeFinding(w, f)
@@ -384,7 +391,12 @@ func (r *Report) WriteText(w io.Writer) {
 func (r *Report) writeFinding(w io.Writer, f Finding) {
 	switch f.Kind {
 	case KindLeak:
-		fmt.Fprintf(w, "LEAK: %d bytes in %d block%s allocated at %s%s, never freed\n", f.Bytes, f.Blocks, plural(f.Blocks), f.Site, via(f.Alloc))
+		if r.SampleRate > 0 {
+			_, est := scale(int64(f.Blocks), int64(f.Bytes), int64(r.SampleRate))
+			fmt.Fprintf(w, "LEAK: %d bytes in %d sampled block%s (about %d bytes in all) allocated at %s%s, never freed\n", f.Bytes, f.Blocks, plural(f.Blocks), est, f.Site, via(f.Alloc))
+		} else {
+			fmt.Fprintf(w, "LEAK: %d bytes in %d block%s allocated at %s%s, never freed\n", f.Bytes, f.Blocks, plural(f.Blocks), f.Site, via(f.Alloc))
+		}
 		writeStack(w, "allocated", f.Alloc)
 	case KindDoubleFree:
 		fmt.Fprintf(w, "DOUBLE FREE: %d-byte block %#x freed again at %s%s%s\n", f.Bytes, f.Ptr, f.Site, via(f.SecondFree), times(f.Count))

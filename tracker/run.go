@@ -50,6 +50,15 @@ type Options struct {
 	Depth int
 	// Profile counts allocations per stack for a C-heap profile.
 	Profile bool
+	// SampleRate, when positive, tracks only a sample of the allocations:
+	// on average one block per SampleRate bytes allocated, drawn like
+	// runtime.MemProfileRate's samples. For long runs and profiles: the
+	// cost of the untracked blocks is close to nothing, leaks are found
+	// with a probability that grows with the bytes a site leaks, double
+	// frees and writes after free only for sampled blocks, and invalid
+	// frees are not reported (an unknown pointer may be an unsampled
+	// block). 0 tracks every block.
+	SampleRate int64
 	// Suppressions are patterns (see LoadSuppressions); DefaultSuppressions
 	// are added unless NoDefaultSuppressions.
 	Suppressions          []string

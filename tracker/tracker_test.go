@@ -490,3 +490,60 @@ func TestProfile(t *testing.T) {
 		t.Fatalf("no sample at %s", want)
 	}
 }
+
+// TestSampleRate runs with one block per 4 KiB sampled: the leaking site
+// is still found at its Go line, the profile scales the sampled counts
+// back to the true ones (2,000,000 bytes in 20,000 blocks; about 490
+// samples, so 4.5% standard error: 25% is more than 5 sigma), the freed
+// site, whose frees mostly meet unsampled blocks, reports nothing, and no
+// free of an unsampled block is called invalid.
+func TestSampleRate(t *testing.T) {
+	res := run(t, program(t, "prog"), Options{SampleRate: 4096, Profile: true}, "sampled")
+	rep := res.Reports[0]
+	f := only(t, res, KindLeak)
+	if want := mark(t, "sampled"); f.Site != want {
+		t.Fatalf("site %s, want %s\n%s", f.Site, want, text(rep))
+	}
+	if rep.SampleRate != 4096 || !strings.Contains(text(rep), "sampled run") {
+		t.Errorf("report does not say it is sampled (rate %d):\n%s", rep.SampleRate, text(rep))
+	}
+	// 220,000 blocks allocated in all: a sample is far fewer.
+	if rep.Stats.Allocs > 20000 || f.Blocks == 0 || f.Blocks > 2000 {
+		t.Errorf("%d blocks tracked, %d leaked blocks reported: not a sample", rep.Stats.Allocs, f.Blocks)
+	}
+	p := res.Profile.Profile()
+	if p.Period != 4096 {
+		t.Errorf("profile period %d, want 4096", p.Period)
+	}
+	want := mark(t, "sampled")
+	found := false
+	for _, s := range p.Sample {
+		for _, l := range s.Location {
+			for _, ln := range l.Line {
+				if fmt.Sprintf("%s:%d", ln.Function.Filename, ln.Line) != want {
+					continue
+				}
+				found = true
+				objs, bytes := s.Value[2], s.Value[3]
+				if objs < 15000 || objs > 25000 || bytes < 1500000 || bytes > 2500000 {
+					t.Errorf("scaled in-use %d blocks, %d bytes; want about 20,000 and 2,000,000", objs, bytes)
+				}
+			}
+		}
+	}
+	if !found {
+		t.Fatalf("no profile sample at %s", want)
+	}
+}
+
+// TestScale checks the sampling correction against a case worked by hand:
+// 100-byte blocks at rate 100 are each sampled with probability 1-1/e.
+func TestScale(t *testing.T) {
+	objs, bytes := scale(632, 63200, 100)
+	if objs < 999 || objs > 1000 || bytes < 99900 || bytes > 100100 {
+		t.Errorf("scale(632, 63200, 100) = %d, %d; want about 1000, 100000", objs, bytes)
+	}
+	if o, b := scale(5, 500, 0); o != 5 || b != 500 {
+		t.Errorf("rate 0 must not scale: %d, %d", o, b)
+	}
+}

@@ -36,6 +36,9 @@ unless given, so cached results do not hide a run):
 	-no-default-suppressions
 	-all                   also report blocks allocated outside a goroutine's cgo call
 	-profile dir           write a C-heap profile (pprof) per test binary into dir
+	-sample-rate bytes     track one block per this many bytes on average, like
+	                       runtime.MemProfileRate (default 0: every block); for long
+	                       runs and profiles: findings then cover the sampled blocks only
 
 Exit status: 0 clean, 1 findings or failing tests, 2 usage or internal error.`,
 	run: runTest,
@@ -63,6 +66,9 @@ os.Exit, panics and SIGKILL. The text report goes to stderr.
 	-no-default-suppressions
 	-all                   also report blocks allocated outside a goroutine's cgo call
 	-profile file          write a C-heap profile (pprof format: go tool pprof file)
+	-sample-rate bytes     track one block per this many bytes on average, like
+	                       runtime.MemProfileRate (default 0: every block); for long
+	                       runs and profiles: findings then cover the sampled blocks only
 
 Exit status: 0 clean, 1 findings (or the program failed: non-zero exit or killed),
 2 usage or internal error.`,
@@ -78,6 +84,7 @@ type trackerFlags struct {
 	noDefaultSuppressions bool
 	all                   bool
 	profile               string
+	sampleRate            int64
 }
 
 func (tf *trackerFlags) register(fs *flag.FlagSet) {
@@ -89,6 +96,7 @@ func (tf *trackerFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&tf.noDefaultSuppressions, "no-default-suppressions", false, "drop the default suppressions")
 	fs.BoolVar(&tf.all, "all", false, "report blocks without a Go stack too")
 	fs.StringVar(&tf.profile, "profile", "", "C-heap profile output")
+	fs.Int64Var(&tf.sampleRate, "sample-rate", 0, "track one block per this many bytes on average (0: every block)")
 }
 
 func (tf *trackerFlags) options() (tracker.Options, error) {
@@ -99,6 +107,7 @@ func (tf *trackerFlags) options() (tracker.Options, error) {
 		NoDefaultSuppressions: tf.noDefaultSuppressions,
 		All:                   tf.all,
 		Profile:               tf.profile != "",
+		SampleRate:            tf.sampleRate,
 	}
 	// On the command line 0 means off; in Options 0 means the default.
 	if tf.quarantine == 0 {
@@ -107,8 +116,8 @@ func (tf *trackerFlags) options() (tracker.Options, error) {
 	if tf.poison == 0 {
 		o.Poison = -1
 	}
-	if tf.quarantine < 0 || tf.poison < 0 || tf.depth < 1 || tf.depth > tracker.DefaultDepth {
-		return o, fmt.Errorf("-quarantine and -poison must be >= 0, -depth in 1..%d", tracker.DefaultDepth)
+	if tf.quarantine < 0 || tf.poison < 0 || tf.sampleRate < 0 || tf.depth < 1 || tf.depth > tracker.DefaultDepth {
+		return o, fmt.Errorf("-quarantine, -poison and -sample-rate must be >= 0, -depth in 1..%d", tracker.DefaultDepth)
 	}
 	if tf.suppressions != "" {
 		pats, err := tracker.LoadSuppressions(tf.suppressions)

@@ -1,6 +1,6 @@
 // Command compare measures the run-time tracker's cost side by side with the
 // alternatives, in one run: the plain program, the program under the tracker
-// (default quarantine, and none), a -asan build, and valgrind. Runs are
+// (default quarantine, none, and sampled), a -asan build, and valgrind. Runs are
 // interleaved round by round so that load from other work on the machine
 // hits every variant alike; it prints the median of each variant's
 // in-process figures (wall ns/op and CPU ns/op) as a Markdown table.
@@ -46,10 +46,12 @@ func plain(ctx context.Context, bin, _ string, args []string) ([]byte, error) {
 	return exec.CommandContext(ctx, bin, args...).Output()
 }
 
-func tracked(q int64) func(context.Context, string, string, []string) ([]byte, error) {
+func tracked(o tracker.Options) func(context.Context, string, string, []string) ([]byte, error) {
 	return func(ctx context.Context, bin, _ string, args []string) ([]byte, error) {
 		var out bytes.Buffer
-		res, err := tracker.Run(ctx, bin, args, tracker.Options{Quarantine: q, Stdout: &out})
+		o := o
+		o.Stdout = &out
+		res, err := tracker.Run(ctx, bin, args, o)
 		if err == nil && res.ExitCode != 0 {
 			err = fmt.Errorf("exit %d", res.ExitCode)
 		}
@@ -74,8 +76,9 @@ func main() {
 	defer os.RemoveAll(dir)
 	variants := []variant{
 		{"plain", plain},
-		{"cgoguard run", tracked(0)},
-		{"cgoguard run -quarantine=0", tracked(-1)},
+		{"cgoguard run", tracked(tracker.Options{})},
+		{"cgoguard run -quarantine=0", tracked(tracker.Options{Quarantine: -1})},
+		{"cgoguard run -sample-rate=524288", tracked(tracker.Options{SampleRate: 512 << 10})},
 		{"go build -asan", asan},
 	}
 	if _, err := exec.LookPath("valgrind"); err == nil {

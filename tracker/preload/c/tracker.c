@@ -81,6 +81,7 @@ struct header {
 	uint64_t quarantine;    // quarantine budget in bytes
 	uint64_t ready;         // 1 once the header is complete
 	uint64_t poison_max;    // bytes poisoned per freed block
+	uint64_t sample_rate;   // 0: every block tracked; else one sampled block per this many bytes on average
 };
 
 struct shardstats { // one cache line per shard
@@ -120,6 +121,7 @@ static struct {
 	int64_t m_g0, m_curg, m_incgo, m_extrainc;
 	uint64_t cbk_lo, cbk_hi, cgc_lo, cgc_hi; // link-time ranges of runtime.cgocallback / runtime.cgocall
 	uint64_t quarantine, poison, depth, profile;
+	uint64_t sample; // mean bytes between sampled allocations, 0 = track all
 } conf;
 
 static volatile int enabled;     // tracking on
@@ -187,6 +189,8 @@ struct tcache {
 	uint32_t qhead, qlen;
 	uint32_t tid;
 	int64_t qdelta; // this thread's quarantined bytes not yet added to qtotal
+	int64_t sample_left; // bytes to allocate before the next sampled block
+	uint64_t rng;        // xorshift state for the sampling draws, 0 until seeded
 	// The last stacks this thread interned, by call site: an allocation
 	// and the free that follows it alternate between two stacks.
 	struct lastst last[NLAST];
@@ -620,8 +624,57 @@ static void drain_quarantine(void *arg) {
 	tc.qdelta = 0;
 }
 
+// ---- sampling ----
+// With a sample rate, as with runtime.MemProfileRate, the bytes between two
+// tracked allocations are drawn from an exponential distribution with the
+// rate as mean, so every byte has the same chance of being sampled and a
+// site's counts can be scaled back (profile.go). Untracked blocks cost a
+// subtraction at malloc and a look at one bucket at free.
+
+// ln is the natural logarithm for x in (0, 1], accurate to about 1e-5:
+// enough for a sampling draw, and no libm in the interposer.
+static double ln(double x) {
+	uint64_t b;
+	memcpy(&b, &x, 8);
+	int e = (int)((b >> 52) & 0x7ff) - 1023;
+	b = (b & ((1ull << 52) - 1)) | (1023ull << 52); // mantissa in [1, 2)
+	double m;
+	memcpy(&m, &b, 8);
+	double s = (m - 1) / (m + 1), s2 = s * s; // ln m = 2 atanh s, s <= 1/3
+	return e * 0.6931471805599453 + 2 * s * (1 + s2 * (1.0 / 3 + s2 * (1.0 / 5 + s2 * (1.0 / 7 + s2 / 9))));
+}
+
+static int64_t next_sample(void) {
+	if (UNLIKELY(tc.rng == 0)) {
+		uint32_t lo, hi;
+		__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+		tc.rng = (((uint64_t)hi << 32) | lo) ^ ((uint64_t)gettid_cached() << 32) ^ 0x9E3779B97F4A7C15ull;
+		if (tc.rng == 0)
+			tc.rng = 1;
+	}
+	tc.rng ^= tc.rng >> 12;
+	tc.rng ^= tc.rng << 25;
+	tc.rng ^= tc.rng >> 27;
+	double u = (double)((tc.rng * 0x2545F4914F6CDD1Dull) >> 11) * (1.0 / 9007199254740992.0); // [0, 1)
+	double d = -ln(1 - u) * (double)conf.sample;                                                // 1-u in (0, 1]
+	return d < 1 ? 1 : d > 4e18 ? (int64_t)4e18 : (int64_t)d;
+}
+
+// sampled reports whether an allocation of n bytes is tracked.
+static inline int sampled(size_t n) {
+	if (LIKELY(conf.sample == 0))
+		return 1;
+	if (UNLIKELY(tc.rng == 0))
+		tc.sample_left = next_sample();
+	tc.sample_left -= (int64_t)n;
+	if (LIKELY(tc.sample_left > 0))
+		return 0;
+	tc.sample_left = next_sample();
+	return 1;
+}
+
 static void track_alloc(void *p, size_t size, int kind, uint64_t cpc) {
-	if (p == NULL)
+	if (p == NULL || !sampled(size))
 		return;
 	uint32_t sid = capture(cpc);
 	uint64_t h = hptr((uint64_t)p);
@@ -679,6 +732,11 @@ static int untrack(void *p, uint64_t cpc, int kind) {
 	uint64_t h = hptr((uint64_t)p);
 	struct shard *sh = shard_of(h);
 	struct shardstats *st = &sstats[h >> 58];
+	// Sampled: most blocks are not in the table, and an empty bucket says
+	// so without the lock. A tracked p was linked before malloc returned
+	// it, which happens before this free of it.
+	if (conf.sample && __atomic_load_n(&sh->buckets[bucket_of(h)], __ATOMIC_ACQUIRE) == 0)
+		return 1;
 	spin_lock(&sh->lock);
 	uint32_t *link = find(sh, h, (uint64_t)p);
 	struct node *nd = link ? node_at(*link - 1) : NULL;
@@ -720,7 +778,8 @@ static int untrack(void *p, uint64_t cpc, int kind) {
 	// Unknown pointer. From a goroutine's cgo call it is an invalid free;
 	// elsewhere it may be a block allocated before the tracker started
 	// (the dynamic loader, libc start-up), which glibc must still free.
-	if (hdr->flags & HF_OVERFLOW)
+	// When sampling, it is most likely a block that was not sampled.
+	if (conf.sample || (hdr->flags & HF_OVERFLOW))
 		return 1;
 	uint32_t sid = capture(cpc);
 	if (sid == 0)
@@ -809,6 +868,7 @@ __attribute__((constructor(101))) static void tracker_init(void) {
 	NEED("m_g0", m_g0) NEED("m_curg", m_curg) NEED("m_incgo", m_incgo) NEED("m_extrainc", m_extrainc);
 	NEED("cbk_lo", cbk_lo) NEED("cbk_hi", cbk_hi) NEED("cgc_lo", cgc_lo) NEED("cgc_hi", cgc_hi);
 	NEED("quarantine", quarantine) NEED("poison", poison) NEED("depth", depth) NEED("profile", profile);
+	NEED("sample", sample);
 #undef NEED
 	if (conf.depth == 0 || conf.depth > MAXDEPTH)
 		conf.depth = MAXDEPTH;
@@ -880,6 +940,7 @@ __attribute__((constructor(101))) static void tracker_init(void) {
 	hdr->bias = bias;
 	hdr->quarantine = conf.quarantine;
 	hdr->poison_max = conf.poison;
+	hdr->sample_rate = conf.sample;
 	int mfd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
 	if (mfd >= 0) {
 		char *dst = (char *)h + MAPS_OFF;
@@ -969,8 +1030,13 @@ static void *do_realloc(void *old, size_t n, uint64_t cpc) {
 	int live = nd != NULL && nd->state == ST_LIVE;
 	spin_unlock(&sh->lock);
 	if (!live) {
-		if (untrack(old, cpc, K_REALLOC))
-			return __libc_realloc(old, n); // untracked block from before start-up
+		if (untrack(old, cpc, K_REALLOC)) {
+			// Untracked: from before start-up, or not sampled.
+			void *p = __libc_realloc(old, n);
+			if (conf.sample && n != 0)
+				track_alloc(p, n, K_REALLOC, cpc);
+			return p;
+		}
 		errno = EINVAL;
 		return NULL;
 	}

@@ -154,6 +154,18 @@ func callback() {
 	C.call_back(3) // MARK:callback-outer
 }
 
+// sampledRun frees 200,000 blocks and leaks 20,000 of 100 bytes, for
+// runs with a sample rate.
+func sampledRun() {
+	for i := 0; i < 200000; i++ {
+		C.free(unsafe.Pointer(C.make_buf(100)))
+	}
+	for i := 0; i < 20000; i++ {
+		p := C.make_buf(100) // MARK:sampled
+		keep = append(keep, unsafe.Pointer(p))
+	}
+}
+
 func cthread() {
 	C.c_thread_leak()
 }
@@ -192,6 +204,8 @@ func main() {
 		case "stress":
 			n, _ := strconv.Atoi(os.Getenv("STRESS_N"))
 			stress(n)
+		case "sampled":
+			sampledRun()
 		case "cthread":
 			cthread()
 		case "child":
