@@ -77,13 +77,35 @@ var (
 	selfErr  error
 )
 
-// Mark starts a new epoch in this process's tracker records.
-func Mark() (*Marker, error) {
+// recordPath is this process's record file, or "" when the process does
+// not run under the tracker.
+func recordPath() string {
 	dir := os.Getenv("CGOGUARD_DIR")
 	if dir == "" || !strings.Contains(os.Getenv("LD_PRELOAD"), "tracker-") {
+		return ""
+	}
+	return filepath.Join(dir, "trk."+strconv.Itoa(os.Getpid()))
+}
+
+// Tracked reports whether this process runs under the tracker's
+// interposer. Tests that measure the C heap with glibc's own statistics
+// need it: the tracker's quarantine holds freed blocks back, so glibc
+// counts them as in use until they leave it.
+func Tracked() bool {
+	p := recordPath()
+	if p == "" {
+		return false
+	}
+	_, err := os.Stat(p) // absent when the interposer declined this binary
+	return err == nil
+}
+
+// Mark starts a new epoch in this process's tracker records.
+func Mark() (*Marker, error) {
+	path := recordPath()
+	if path == "" {
 		return nil, ErrNotTracked
 	}
-	path := filepath.Join(dir, "trk."+strconv.Itoa(os.Getpid()))
 	f, err := os.OpenFile(path, os.O_RDWR, 0)
 	if err != nil {
 		if os.IsNotExist(err) {

@@ -154,3 +154,17 @@ func TestSplitTrackerFlags(t *testing.T) {
 		t.Fatalf("keepSymbols: %q", got)
 	}
 }
+
+// TestSafePackagesUnderTracker runs the safe primitives' own tests under
+// the tracker: the packages meant to make C memory safe must leak nothing,
+// free nothing twice and write to nothing freed, in every test.
+func TestSafePackagesUnderTracker(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs go test under the tracker")
+	}
+	bin := buildCLI(t)
+	_, stderr, code := runCLI(t, bin, nil, "test", "./safe/...")
+	if code != exitClean || !strings.Contains(stderr, "0 findings") {
+		t.Fatalf("cgoguard test ./safe/...: exit %d\n%s", code, stderr)
+	}
+}
