@@ -165,6 +165,13 @@ static inline void spin_unlock(spin_t *l) { __atomic_store_n(&l->v, 0, __ATOMIC_
 // ---- shards ----
 #define NBUCKETS (1u << 14)
 #define QCAP 8192
+// A quarantine entry carries what releasing the block needs, so that the
+// eviction of a block freed thousands of frees ago reads no cold node.
+struct qent {
+	uint64_t ptr;
+	uint32_t idx;  // node index
+	uint32_t size; // < 4 GiB: larger blocks are never quarantined
+};
 struct shard {
 	spin_t lock;
 	uint32_t freelist;     // recycled nodes (index + 1)
@@ -185,7 +192,7 @@ struct lastst {
 	uint64_t pcs[MAXDEPTH + 1];
 };
 struct tcache {
-	uint32_t *ring; // node indices
+	struct qent *ring; // the quarantined blocks, oldest at qhead
 	uint32_t qhead, qlen;
 	uint32_t tid;
 	int64_t qdelta; // this thread's quarantined bytes not yet added to qtotal
@@ -569,50 +576,55 @@ static inline uint64_t qheld(void) { return __atomic_load_n(&qtotal, __ATOMIC_RE
 // its node dead and hands the memory to glibc. It returns its size. No
 // lock: while a node is ST_FREED only its quarantine's thread changes it
 // (a racing second free only reads it), and this is its last access.
-static uint64_t release_node(uint32_t i) {
-	struct node *nd = node_at(i);
-	uint8_t *p = (uint8_t *)nd->ptr;
-	uint64_t size = nd->size, pl = poison_len(size);
+static uint64_t release_node(struct qent e) {
+	uint8_t *p = (uint8_t *)e.ptr;
+	uint64_t pl = poison_len(e.size);
 	uint64_t bad = poison_check(p, pl);
+	struct node *nd = node_at(e.idx);
 	if (UNLIKELY(bad < pl))
-		report(E_WRITE_AFTER_FREE, nd, nd->ptr, 0, 0, bad);
+		report(E_WRITE_AFTER_FREE, nd, e.ptr, 0, 0, bad);
 	// Dead before glibc may hand the address out again: an allocation
 	// that gets it must find no ST_FREED node for it.
 	__atomic_store_n(&nd->state, ST_RECYCLED, __ATOMIC_RELEASE);
 	__libc_free(p);
-	return size;
+	return e.size;
 }
 
 static void evict_oldest(void) {
-	uint32_t i = tc.ring[tc.qhead];
+	struct qent e = tc.ring[tc.qhead];
 	tc.qhead = (tc.qhead + 1) % QCAP;
 	tc.qlen--;
-	qaccount(-(int64_t)release_node(i));
+	qaccount(-(int64_t)release_node(e));
 }
 
 // quarantine holds node i (already marked freed and poisoned) back.
-static void quarantine(uint32_t i, uint64_t size) {
+static void quarantine(uint32_t i, uint64_t ptr, uint64_t size) {
+	struct qent e = {ptr, i, (uint32_t)size};
 	if (UNLIKELY(tc.ring == NULL)) {
-		tc.ring = anon(QCAP * sizeof(uint32_t));
+		tc.ring = anon(QCAP * sizeof(struct qent));
 		if (tc.ring == NULL) {
-			release_node(i);
+			release_node(e);
 			return;
 		}
 		pthread_setspecific(qkey, &tc);
 	}
 	while (tc.qlen > 0 && (tc.qlen >= QCAP || qheld() + size > conf.quarantine))
 		evict_oldest();
-	tc.ring[(tc.qhead + tc.qlen) % QCAP] = i;
+	tc.ring[(tc.qhead + tc.qlen) % QCAP] = e;
 	tc.qlen++;
 	qaccount((int64_t)size);
 	// The oldest blocks are cold by the time they leave: prefetch what
-	// the next evictions touch (node, then block, chunk header, bucket).
+	// the next eviction touches (block, node) and, since glibc hands the
+	// evicted block straight back, the bucket the next allocation takes.
 	if (tc.qlen > 2) {
-		struct node *n0 = node_at(tc.ring[tc.qhead]);
+		const struct qent *n0 = &tc.ring[tc.qhead];
 		uint64_t h = hptr(n0->ptr);
 		__builtin_prefetch((char *)n0->ptr - 16, 1);
 		__builtin_prefetch(&shard_of(h)->buckets[bucket_of(h)], 1);
-		__builtin_prefetch(node_at(tc.ring[(tc.qhead + 1) % QCAP]), 1);
+		__builtin_prefetch(node_at(n0->idx), 1);
+		const struct qent *n1 = &tc.ring[(tc.qhead + 1) % QCAP];
+		__builtin_prefetch((char *)n1->ptr - 16, 1);
+		__builtin_prefetch(node_at(n1->idx), 1);
 	}
 }
 
@@ -745,7 +757,7 @@ static int untrack(void *p, uint64_t cpc, int kind) {
 		st->frees++;
 		st->free_bytes += nd->size;
 		profile_count(nd->astack, 1, nd->size);
-		if (nd->size > conf.quarantine / 4) {
+		if (nd->size > conf.quarantine / 4 || nd->size > UINT32_MAX) {
 			// Too big for the quarantine (or there is none): release
 			// now. No report can show this free, so its stack is not
 			// even taken.
@@ -766,7 +778,7 @@ static int untrack(void *p, uint64_t cpc, int kind) {
 		uint64_t size = nd->size;
 		spin_unlock(&sh->lock);
 		// Outside the lock: evicting takes other shards' locks.
-		quarantine(idx - 1, size);
+		quarantine(idx - 1, (uint64_t)p, size);
 		return 0;
 	}
 	if (nd != NULL && nd->state == ST_FREED) {
