@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh machine: installs what the tests need,
-# then runs gofmt, go vet and every test. This is the README's test command and
+# then runs gofmt, go vet, staticcheck and every test. This is the README's test command and
 # what CI (.ci/run) calls.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,5 +24,8 @@ bad=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go') | grep 
 if [ -n "$bad" ]; then echo "gofmt needed:"; echo "$bad"; exit 1; fi
 echo "== go vet"
 go vet ./...
+echo "== staticcheck"
+# Pinned; fetched through the module proxy on first use.
+go run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 echo "== go test"
 go test -count=1 -timeout 30m ./...
