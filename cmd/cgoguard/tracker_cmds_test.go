@@ -91,6 +91,13 @@ func TestTrackerTest(t *testing.T) {
 		t.Fatalf("text report missing from go test output:\n%s", stderr)
 	}
 
+	// -sample-rate reaches the interposer through go test -exec: at one
+	// block per byte every block is sampled, so the leak is still found.
+	stdout, stderr, code = runCLI(t, bin, []string{"LEAKYPKG=leak"}, "test", "-json", "-sample-rate", "1", pkg)
+	if code != exitFindings || !strings.Contains(stdout, `"sample_rate": 1`) || !strings.Contains(stderr, leakLine) {
+		t.Fatalf("-sample-rate 1: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+
 	// tracker.VerifyNone fails the one test that leaked.
 	stdout, stderr, code = runCLI(t, bin, []string{"LEAKYPKG=verify"}, "test", "-v", "-run", "TestVerify", pkg)
 	if code != exitFindings || !strings.Contains(stdout, "--- FAIL: TestVerify") || !strings.Contains(stdout, "C memory leaked by this test") {
