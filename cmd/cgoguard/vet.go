@@ -19,7 +19,7 @@ import (
 
 var vetCommand = &command{
 	name:  "vet",
-	usage: "cgoguard vet [-json | -sarif] [-fix] [-tags list] [-config file] [-v] [packages]",
+	usage: "cgoguard vet [-json | -sarif] [-fix] [-tags list] [-config file] [-baseline file | -write-baseline file] [-v] [packages]",
 	short: "report cgo bugs: C memory leaks, double frees, use after free, over-reads, ...",
 	long: `Vet analyses Go packages that use cgo (default: ./...) and reports, for each
 finding, file:line:col, the message with the facts that prove it, and the check's
@@ -34,6 +34,12 @@ go vet itself, so results, build tags and the build cache are go vet's.
 	-tags list     build tags, as for go build
 	-config file   C library knowledge (allocator pairs, blocking calls, ...);
 	               default: cgoguard.json in the current directory, if present
+	-baseline file report only findings not recorded in file (written by
+	               -write-baseline): adopt cgoguard on code with known findings
+	               and fail only on new ones. Entries match by check, file and
+	               message, not by line; paths are relative to the file's directory
+	-write-baseline file
+	               record the current findings in file and exit 0
 	-v             also print analysis notes (e.g. C files that could not be parsed)
 
 Suppress a finding with //cgoguard:ignore <check> <reason>.
@@ -73,12 +79,29 @@ func runVet(args []string, stdout, stderr io.Writer) int {
 	tags := fs.String("tags", "", "build tags")
 	config := fs.String("config", "", "knowledge config file (default cgoguard.json if present)")
 	verbose := fs.Bool("v", false, "print analysis notes")
+	baseline := fs.String("baseline", "", "report only findings not in this baseline file")
+	writeBase := fs.String("write-baseline", "", "record the current findings in this file")
 	if err := fs.Parse(args); err != nil {
 		return exitError
 	}
 	if *asJSON && *asSARIF {
 		fmt.Fprintln(stderr, "cgoguard vet: -json and -sarif are exclusive")
 		return exitError
+	}
+	if *baseline != "" && *writeBase != "" {
+		fmt.Fprintln(stderr, "cgoguard vet: -baseline and -write-baseline are exclusive")
+		return exitError
+	}
+	var base map[baselineKey]int
+	if *baseline != "" {
+		// Read before the analysis: a broken baseline must not cost a run
+		// and then fail it.
+		b, err := readBaseline(*baseline)
+		if err != nil {
+			fmt.Fprintf(stderr, "cgoguard vet: %v\n", err)
+			return exitError
+		}
+		base = b
 	}
 	self, err := os.Executable()
 	if err != nil {
@@ -140,6 +163,27 @@ func runVet(args []string, stdout, stderr io.Writer) int {
 	}
 	for _, p := range problems {
 		fmt.Fprintln(stderr, p)
+	}
+	if *writeBase != "" {
+		if err := writeBaseline(*writeBase, baseRoot(*writeBase), diags); err != nil {
+			fmt.Fprintf(stderr, "cgoguard vet: -write-baseline: %v\n", err)
+			return exitError
+		}
+		fmt.Fprintf(stderr, "cgoguard vet: recorded %d findings in %s\n", len(diags), *writeBase)
+		if len(problems) > 0 {
+			return exitError
+		}
+		return exitClean
+	}
+	if base != nil {
+		fresh, known, stale := filterBaseline(baseRoot(*baseline), diags, base)
+		diags = fresh
+		if known > 0 {
+			fmt.Fprintf(stderr, "cgoguard vet: %d findings recorded in %s not shown\n", known, *baseline)
+		}
+		if stale > 0 {
+			fmt.Fprintf(stderr, "cgoguard vet: %d entries of %s match no finding any more (fixed?); -write-baseline refreshes it\n", stale, *baseline)
+		}
 	}
 
 	switch {

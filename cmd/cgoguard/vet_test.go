@@ -183,3 +183,60 @@ func Size(n int) int {
 		t.Fatalf("after removing it from the config: exit %d (stale cache?)\n%s", code, out)
 	}
 }
+
+// TestBaseline: a recorded finding stays hidden when code around it moves,
+// a new one of the same kind in the same file shows, a fixed one is
+// reported as stale, and a corrupt baseline is an error, not a clean run.
+func TestBaseline(t *testing.T) {
+	bin := buildSelf(t)
+	dir := module(t, leakySrc)
+	base := filepath.Join(dir, "cgoguard-baseline.json")
+
+	out, code := run(t, dir, bin, "vet", "-write-baseline", base, ".")
+	if code != exitClean || !strings.Contains(out, "recorded 1 findings") {
+		t.Fatalf("-write-baseline: exit %d\n%s", code, out)
+	}
+	out, code = run(t, dir, bin, "vet", "-baseline", base, ".")
+	if code != exitClean || !strings.Contains(out, "1 findings recorded in") {
+		t.Fatalf("same code: exit %d\n%s", code, out)
+	}
+
+	// Lines move: still the recorded finding.
+	moved := strings.Replace(leakySrc, "func NameLen", "// A comment.\n// Another.\nfunc NameLen", 1)
+	write(t, dir, "leaky.go", moved)
+	if out, code := run(t, dir, bin, "vet", "-baseline", base, "."); code != exitClean {
+		t.Fatalf("moved code: exit %d\n%s", code, out)
+	}
+
+	// A second leak of the same kind in the same file: shown, the first not.
+	two := moved + `
+func NameLen2(name string) int {
+	cs := C.CString(name)
+	return int(C.name_len(cs))
+}
+`
+	write(t, dir, "leaky.go", two)
+	out, code = run(t, dir, bin, "vet", "-baseline", base, ".")
+	if code != exitFindings || strings.Count(out, "[cmemleak]") != 1 || !strings.Contains(out, "leaky.go:23:") {
+		t.Fatalf("new finding: exit %d\n%s", code, out)
+	}
+
+	// Both fixed: clean, and the baseline entry is stale.
+	write(t, dir, "leaky.go", strings.ReplaceAll(two, "cs := C.CString(name)\n", "cs := C.CString(name)\n\tdefer C.free(unsafe.Pointer(cs))\n"))
+	out, code = run(t, dir, bin, "vet", "-baseline", base, ".")
+	if code != exitClean || !strings.Contains(out, "1 entries of") {
+		t.Fatalf("fixed: exit %d\n%s", code, out)
+	}
+
+	write(t, dir, "cgoguard-baseline.json", "{not json")
+	if out, code := run(t, dir, bin, "vet", "-baseline", base, "."); code != exitError || !strings.Contains(out, "not a cgoguard baseline") {
+		t.Fatalf("corrupt baseline: exit %d\n%s", code, out)
+	}
+}
+
+func write(t *testing.T, dir, name, data string) {
+	t.Helper()
+	if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
