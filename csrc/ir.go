@@ -81,8 +81,9 @@ type expr struct {
 	call  *callSite
 	field string
 	arrow bool
-	name  string // eFunc
-	num   bool   // eOther: known to be arithmetic, not a pointer
+	name  string    // eFunc
+	num   bool      // eOther: known to be arithmetic, not a pointer
+	acc   *accessEv // flow mode: the access of file-scope state this lvalue makes
 	pos   token.Position
 }
 
@@ -126,6 +127,7 @@ type irBuilder struct {
 	fn     *fnIR
 	scopes []map[string]*variable
 	depth  int
+	flow   *flowBlock // flow mode (see flow.go): the block events are appended to; nil otherwise
 }
 
 const maxDepth = 2000 // expression nesting beyond which the builder gives up on a subtree
@@ -286,6 +288,9 @@ func (b *irBuilder) stmt(n cc.Node) {
 	b.depth++
 	defer func() { b.depth-- }()
 	if b.depth > maxDepth {
+		return
+	}
+	if b.flow != nil && b.flowStmt(n) {
 		return
 	}
 	switch x := n.(type) {
@@ -468,7 +473,7 @@ func (b *irBuilder) expr(n cc.ExpressionNode) *expr {
 				if v.kind == vFunc {
 					return &expr{k: eFunc, name: name, pos: pos}
 				}
-				return &expr{k: eVar, v: v, pos: pos}
+				return &expr{k: eVar, v: v, acc: b.accLeaf(v, pos), pos: pos}
 			}
 			return &expr{k: eFunc, name: name, pos: pos} // a function, or an unknown (enum constant…)
 		case cc.PrimaryExpressionInt:
@@ -494,14 +499,23 @@ func (b *irBuilder) expr(n cc.ExpressionNode) *expr {
 		case cc.PostfixExpressionPrimary:
 			return b.expr(x.PrimaryExpression)
 		case cc.PostfixExpressionIndex:
-			return &expr{k: eIndex, x: b.expr(x.PostfixExpression), y: b.expr(x.ExpressionList), pos: pos}
+			e := &expr{k: eIndex, x: b.expr(x.PostfixExpression), y: b.expr(x.ExpressionList), pos: pos}
+			e.acc = b.accInner(e.x, "[]", pos)
+			return e
 		case cc.PostfixExpressionCall:
 			return b.call(x, pos)
 		case cc.PostfixExpressionSelect, cc.PostfixExpressionPSelect:
-			return &expr{k: eMember, x: b.expr(x.PostfixExpression), field: x.Token2.SrcStr(), arrow: x.Case == cc.PostfixExpressionPSelect, pos: pos}
+			e := &expr{k: eMember, x: b.expr(x.PostfixExpression), field: x.Token2.SrcStr(), arrow: x.Case == cc.PostfixExpressionPSelect, pos: pos}
+			if e.arrow {
+				e.acc = b.accInner(e.x, "*", pos).field(e.field)
+			} else if e.x.acc != nil {
+				e.acc = e.x.acc.field(e.field)
+			}
+			return e
 		case cc.PostfixExpressionInc, cc.PostfixExpressionDec:
 			e := b.expr(x.PostfixExpression)
 			b.fn.assigns = append(b.fn.assigns, &assign{kind: aOffset, lhs: e, pos: pos})
+			e.acc.mark(true, true)
 			return e
 		case cc.PostfixExpressionComplit:
 			b.initList(x.InitializerList)
@@ -514,16 +528,20 @@ func (b *irBuilder) expr(n cc.ExpressionNode) *expr {
 		case cc.UnaryExpressionInc, cc.UnaryExpressionDec:
 			e := b.expr(x.UnaryExpression)
 			b.fn.assigns = append(b.fn.assigns, &assign{kind: aOffset, lhs: e, pos: pos})
+			e.acc.mark(true, true)
 			return e
 		case cc.UnaryExpressionAddrof:
 			e := b.expr(x.CastExpression)
+			e.acc.drop() // &g is no access of g (a lock's address, an atomic builtin's operand)
 			if v := rootVar(e); v != nil && e.k == eVar && (v.kind == vLocal || v.kind == vParam) {
 				// &v escapes: anything may be written to v through it.
 				b.fn.assigns = append(b.fn.assigns, &assign{kind: aCompound, lhs: e, pos: pos})
 			}
 			return &expr{k: eAddr, x: e, pos: pos}
 		case cc.UnaryExpressionDeref:
-			return &expr{k: eDeref, x: b.expr(x.CastExpression), pos: pos}
+			e := &expr{k: eDeref, x: b.expr(x.CastExpression), pos: pos}
+			e.acc = b.accInner(e.x, "*", pos)
+			return e
 		case cc.UnaryExpressionSizeofExpr, cc.UnaryExpressionSizeofType, cc.UnaryExpressionAlignofExpr,
 			cc.UnaryExpressionAlignofType, cc.UnaryExpressionLabelAddr:
 			return &expr{k: eConst, pos: pos} // not evaluated
@@ -549,6 +567,7 @@ func (b *irBuilder) expr(n cc.ExpressionNode) *expr {
 		case cc.AssignmentExpressionAdd, cc.AssignmentExpressionSub:
 			kind = aOffset
 		}
+		lhs.acc.mark(kind != aPlain, true)
 		b.fn.assigns = append(b.fn.assigns, &assign{kind: kind, lhs: lhs, rhs: rhs, pos: pos})
 		if kind == aPlain {
 			return rhs
@@ -622,6 +641,9 @@ func (b *irBuilder) call(x *cc.PostfixExpression, pos token.Position) *expr {
 		site.args = append(site.args, a)
 	}
 	b.fn.calls = append(b.fn.calls, site)
+	if b.flow != nil {
+		b.flow.add(&flowItem{k: fCall, call: site, pos: pos})
+	}
 	// GCC's atomic builtins store through their first argument: model
 	// __atomic_exchange_n(&g, p, mo) as the assignment g = p, so that a
 	// pointer published atomically (a lock-free cache) counts as kept.

@@ -75,8 +75,9 @@ type Model struct {
 	attrDeallocs map[string]deallocAttr
 	declSeen     map[string]bool // name@pos of declInfos already recorded
 	globals      map[string]bool
-	allBodies    bool // every unit parsed with every body
-	epoch        int  // of the current call graph traversal
+	threads      *[]*ThreadStart // ThreadStarts' answer, once computed
+	allBodies    bool            // every unit parsed with every body
+	epoch        int             // of the current call graph traversal
 }
 
 // tuFlags are the package-wide C flags (cgo applies the #cgo CFLAGS/CPPFLAGS

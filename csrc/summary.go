@@ -21,14 +21,17 @@ type nodeKey struct {
 }
 
 type fnNode struct {
-	key     nodeKey
-	name    string
-	t       *tunit
-	ir      *fnIR
-	fn      *Func
-	partial string
-	done    bool
-	callees map[string]*fnNode // resolved on first need
+	key      nodeKey
+	name     string
+	t        *tunit
+	ir       *fnIR
+	fn       *Func
+	partial  string
+	done     bool
+	callees  map[string]*fnNode // resolved on first need
+	fd       *cc.FunctionDefinition
+	locks    *lockSum // the lockset summary (locks.go), computed on first need
+	lockBusy bool     // locks being computed: a recursive call contributes nothing
 	// Tarjan's algorithm state.
 	epoch, index, low int
 	onStack           bool
@@ -251,7 +254,7 @@ func (m *Model) defNode(t *tunit, name string) *fnNode {
 	t.ensure(name)
 	if t.failed == "" {
 		if fd := t.defs[name]; fd != nil {
-			n := &fnNode{key: key, name: name, t: t}
+			n := &fnNode{key: key, name: name, t: t, fd: fd}
 			n.ir = t.buildIR(fd)
 			m.nodes[key] = n
 			return n
@@ -296,7 +299,10 @@ func (m *Model) dbKnows(name string) bool {
 	if _, ok := m.db.Deallocator(name); ok {
 		return true
 	}
-	return m.db.Blocking(name) || m.db.ThreadLocalResult(name) || len(m.db.TakesOwnership(name)) > 0 || name == "pthread_create"
+	if _, ok := m.db.ThreadCreator(name); ok {
+		return true
+	}
+	return m.db.Blocking(name) || m.db.ThreadLocalResult(name) || len(m.db.TakesOwnership(name)) > 0
 }
 
 // resolve returns the node a call of name in unit t reaches, or nil.
@@ -567,8 +573,8 @@ func (m *Model) base(n *fnNode) *Func {
 	for _, i := range m.db.TakesOwnership(n.name) {
 		setParam(&f.FreesParam, i, fmt.Sprintf("%s takes ownership of its argument %d (configuration)", n.name, i), token.Position{})
 	}
-	if n.name == "pthread_create" {
-		setStore(f, 3, tGlobal, where{}, &Evidence{Via: via, Note: "pthread_create hands its argument 3 to the new thread"})
+	if tc, ok := m.db.ThreadCreator(n.name); ok {
+		setStore(f, tc.Arg, tGlobal, where{}, &Evidence{Via: via, Note: fmt.Sprintf("%s hands its argument %d to the new thread", n.name, tc.Arg)})
 	}
 	if d, ok := m.attrDeallocs[n.name]; ok {
 		setParam(&f.FreesParam, d.param, fmt.Sprintf("%s is the deallocator named by __attribute__((malloc(%s, %d)))", n.name, n.name, d.param+1), d.pos)

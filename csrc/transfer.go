@@ -134,7 +134,7 @@ func (m *Model) transfer(n *fnNode) bool {
 			if !ok || o.k != oParam || !a.pointerParam(o.param) || f.StoresParam[o.param] != nil {
 				continue
 			}
-			if g.Name == "pthread_create" && joined(ir.calls, c) {
+			if tc, ok := a.m.db.ThreadCreator(g.Name); ok && joined(ir.calls, c, tc.Join) {
 				continue // the thread ends before this function returns
 			}
 			tk, where := a.keptWhere(g, j, c)
@@ -700,16 +700,17 @@ func offsetAll(os []origin, off bool) []origin {
 	return res
 }
 
-// joined reports whether the thread that pthread_create call c starts, in
-// the variable its first argument points to, is joined by a pthread_join of
-// that variable in the same body: the argument is then only lent for the call.
-func joined(calls []*callSite, c *callSite) bool {
+// joined reports whether the thread that a thread-creating call c starts,
+// in the variable its first argument points to, is joined by a call of join
+// (pthread_join) with that variable in the same body: the argument is then
+// only lent for the call.
+func joined(calls []*callSite, c *callSite, join string) bool {
 	if len(c.args) == 0 || c.args[0].k != eAddr || c.args[0].x == nil || c.args[0].x.k != eVar {
 		return false
 	}
 	t := c.args[0].x.v
 	for _, j := range calls {
-		if j.callee == "pthread_join" && len(j.args) > 0 && j.args[0].k == eVar && j.args[0].v == t {
+		if j.callee == join && len(j.args) > 0 && j.args[0].k == eVar && j.args[0].v == t {
 			return true
 		}
 	}

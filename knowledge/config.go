@@ -69,6 +69,8 @@ func (db *DB) With(c *Config) *DB {
 		blocking:           maps.Clone(db.blocking),
 		threadLocalResults: maps.Clone(db.threadLocalResults),
 		takesOwnership:     maps.Clone(db.takesOwnership),
+		locks:              maps.Clone(db.locks),
+		threadCreators:     maps.Clone(db.threadCreators),
 	}
 	if c == nil {
 		return n

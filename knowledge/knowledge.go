@@ -1,6 +1,7 @@
 // Package knowledge holds what cgoguard knows about C APIs: which functions
-// allocate and which free, which may block the calling thread, and which return
-// pointers into thread-local storage. Checks consult this package instead of
+// allocate and which free, which may block the calling thread, which return
+// pointers into thread-local storage, which take and release mutexes, and
+// which start threads. Checks consult this package instead of
 // carrying literals of their own, and users extend it with a config file
 // (see Config).
 package knowledge
@@ -62,6 +63,55 @@ var Base = &DB{
 		"pthread_rwlock_rdlock", "pthread_rwlock_wrlock", "pthread_barrier_wait", "sem_wait", "sem_timedwait",
 	),
 	threadLocalResults: set("strerror", "dlerror", "gai_strerror"),
+	locks: map[string]LockOp{
+		// POSIX mutexes, read-write locks and spin locks. A read lock counts as
+		// holding the lock: cgoguard asks whether a C thread's access is
+		// excluded from Go's, and a writer needs the lock exclusively.
+		"pthread_mutex_lock":       {Name: "pthread_mutex_lock", Kind: Lock},
+		"pthread_mutex_unlock":     {Name: "pthread_mutex_unlock", Kind: Unlock},
+		"pthread_mutex_trylock":    {Name: "pthread_mutex_trylock", Kind: TryLock},
+		"pthread_rwlock_rdlock":    {Name: "pthread_rwlock_rdlock", Kind: Lock},
+		"pthread_rwlock_wrlock":    {Name: "pthread_rwlock_wrlock", Kind: Lock},
+		"pthread_rwlock_unlock":    {Name: "pthread_rwlock_unlock", Kind: Unlock},
+		"pthread_rwlock_tryrdlock": {Name: "pthread_rwlock_tryrdlock", Kind: TryLock},
+		"pthread_rwlock_trywrlock": {Name: "pthread_rwlock_trywrlock", Kind: TryLock},
+		"pthread_spin_lock":        {Name: "pthread_spin_lock", Kind: Lock},
+		"pthread_spin_unlock":      {Name: "pthread_spin_unlock", Kind: Unlock},
+		"pthread_spin_trylock":     {Name: "pthread_spin_trylock", Kind: TryLock},
+	},
+	threadCreators: map[string]ThreadCreator{
+		// pthread_create(&t, attr, start, arg): start(arg) runs on the new thread.
+		"pthread_create": {Name: "pthread_create", Routine: 2, Arg: 3, Join: "pthread_join"},
+		// C11 thrd_create(&t, start, arg).
+		"thrd_create": {Name: "thrd_create", Routine: 1, Arg: 2, Join: "thrd_join"},
+	},
+}
+
+// LockKind says what a lock function does to the lock its argument points to.
+type LockKind uint8
+
+// Lock kinds.
+const (
+	Lock    LockKind = iota + 1 // acquires the lock, waiting for it
+	Unlock                      // releases it
+	TryLock                     // acquires it when the result is 0 (POSIX: 0 or an error number)
+)
+
+// LockOp describes a C function that acquires or releases the lock its
+// argument Param points to.
+type LockOp struct {
+	Name  string
+	Kind  LockKind
+	Param int // the argument that points to the lock (0 for every POSIX lock function)
+}
+
+// ThreadCreator describes a C function that starts a thread running a
+// function passed to it.
+type ThreadCreator struct {
+	Name    string
+	Routine int    // the argument that is the start routine
+	Arg     int    // the argument handed to the start routine
+	Join    string // the function that waits for the thread, given its handle as argument 0
 }
 
 // DB is a set of facts about C functions. The zero value knows nothing; use
@@ -72,6 +122,31 @@ type DB struct {
 	blocking           map[string]bool
 	threadLocalResults map[string]bool
 	takesOwnership     map[string][]int // C functions that take ownership of these argument indices
+	locks              map[string]LockOp
+	threadCreators     map[string]ThreadCreator
+}
+
+// LockFunc reports whether name acquires or releases a lock, and how.
+func (db *DB) LockFunc(name string) (LockOp, bool) {
+	l, ok := db.locks[name]
+	return l, ok
+}
+
+// ThreadCreator reports whether name starts a thread running one of its
+// arguments.
+func (db *DB) ThreadCreator(name string) (ThreadCreator, bool) {
+	t, ok := db.threadCreators[name]
+	return t, ok
+}
+
+// ThreadCreatorNames returns the known thread-creating functions, sorted.
+func (db *DB) ThreadCreatorNames() []string {
+	var out []string
+	for k := range db.threadCreators {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // Allocator reports whether name returns memory the caller owns.
