@@ -17,6 +17,7 @@ static void set_buffer(char *p) {
 	char *old = g_cached_ptr;
 	race_window();
 	free(old); // trap: two concurrent callers read the same old pointer and both free it
+	race_window(); // both frees happen before either caller allocates again
 	g_cached_ptr = p;
 }
 

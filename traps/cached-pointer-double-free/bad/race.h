@@ -1,7 +1,10 @@
 // race_window is test instrumentation placed inside the window that the code
 // around it already has: it holds each caller until a second caller arrives
 // (or 10 s pass), so that two concurrent calls overlap there on every run
-// instead of once in a while.
+// instead of once in a while. It can be passed again (a new generation):
+// set_buffer passes it once more after its free, so that on a loaded machine
+// one caller cannot run ahead and malloc the freed block back before the
+// other's free, which would turn the double free into a free of a live block.
 #include <sched.h>
 #include <time.h>
 
