@@ -15,6 +15,7 @@ import (
 	"github.com/cgoguard/cgoguard/analyzers/finalizerclose"
 	"github.com/cgoguard/cgoguard/analyzers/gopointerkept"
 	"github.com/cgoguard/cgoguard/analyzers/handlepin"
+	"github.com/cgoguard/cgoguard/analyzers/lockdomains"
 	"github.com/cgoguard/cgoguard/analyzers/nestedgopointer"
 	"github.com/cgoguard/cgoguard/analyzers/structlayout"
 )
@@ -34,5 +35,6 @@ func All() []*analysis.Analyzer {
 		cthreadlocal.Analyzer,
 		handlepin.Analyzer,
 		nestedgopointer.Analyzer,
+		lockdomains.Analyzer,
 	}
 }

@@ -1,0 +1,569 @@
+// Package lockdomains defines an Analyzer that reports C state guarded by a
+// Go mutex on the Go side and by a C mutex on the C threads' side: two lock
+// domains that do not exclude each other. See checks.Lookup("lockdomains")
+// for the documentation.
+//
+// The Go side: each function body (and function literal) is analysed over
+// its control-flow graph (go/cfg) for the sync.Mutex / sync.RWMutex locks
+// held on every path at each cgo call (Lock/RLock add, Unlock/RUnlock
+// remove, a deferred Unlock runs at the return and so removes nothing). An
+// unexported function of the package that is only called directly, from
+// sites that all hold a Go lock, starts with those locks held.
+//
+// The C side comes from csrc: Model.Accesses (the C state a C function
+// reads and writes, with the C locks held and possibly held at each access)
+// and Model.ThreadStarts (the functions C starts threads with, and their
+// accesses).
+package lockdomains
+
+import (
+	"fmt"
+	"go/ast"
+	"go/token"
+	"go/types"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"golang.org/x/tools/go/analysis"
+	"golang.org/x/tools/go/cfg"
+
+	"github.com/cgoguard/cgoguard/cgoview"
+	"github.com/cgoguard/cgoguard/checks"
+	"github.com/cgoguard/cgoguard/csrc"
+)
+
+var check = checks.Lookup("lockdomains")
+
+// Analyzer reports C state guarded by two lock domains.
+var Analyzer = &analysis.Analyzer{
+	Name:             check.Name,
+	Doc:              check.Doc(),
+	URL:              check.URL(),
+	Requires:         []*analysis.Analyzer{cgoview.Analyzer},
+	Run:              run,
+	RunDespiteErrors: true,
+}
+
+// goLock is a Go mutex held: the receiver expression as written.
+type goLock struct {
+	name    string
+	pos     token.Pos // the Lock call
+	callers bool      // held by every caller of the function, not taken in it
+}
+
+// site is a call made with the Go locks held on every path to it.
+type site struct {
+	call  *ast.CallExpr
+	cname string // the C function, for a cgo call
+	held  []goLock
+}
+
+type checker struct {
+	pass    *analysis.Pass
+	v       *cgoview.View
+	entry   map[types.Object][]goLock // locks held on entry to the package's functions
+	escapes map[types.Object]bool     // functions used other than by a direct call
+	cgo     []site
+	calls   map[types.Object][]site // the package's functions: their call sites
+}
+
+func run(pass *analysis.Pass) (any, error) {
+	v, _ := pass.ResultOf[cgoview.Analyzer].(*cgoview.View)
+	if v == nil || v.Pkg == nil || v.C == nil {
+		return nil, nil
+	}
+	k := &checker{pass: pass, v: v, entry: map[types.Object][]goLock{}}
+	decls := cgoview.FuncDecls(v.Files)
+	if !k.locksAroundCgo(decls) {
+		return nil, nil // the common case: no Go lock near a cgo call
+	}
+	k.findEscapes()
+	// Locks held on entry, from the call sites, to a fixed point (a few
+	// rounds: a chain of helpers below a locking method).
+	for round := 0; ; round++ {
+		k.analyseAll(decls)
+		if round == 4 {
+			break
+		}
+		changed := false
+		for _, fd := range decls {
+			obj := v.Info.Defs[fd.Name]
+			if obj == nil || obj.Exported() || k.escapes[obj] || fd.Name.Name == "main" || fd.Name.Name == "init" {
+				continue
+			}
+			held := common(k.calls[obj])
+			if !sameLocks(held, k.entry[obj]) {
+				k.entry[obj] = held
+				changed = true
+			}
+		}
+		if !changed {
+			break
+		}
+	}
+	k.report()
+	return nil, nil
+}
+
+// locksAroundCgo reports whether some function both takes a sync lock and
+// calls C, or the package has unexported functions calling C (which a
+// locking caller may reach): otherwise nothing can be reported.
+func (k *checker) locksAroundCgo(decls []*ast.FuncDecl) bool {
+	locks, cgo := false, false
+	ast.Inspect(&ast.File{Decls: declsOf(decls)}, func(n ast.Node) bool {
+		if call, ok := n.(*ast.CallExpr); ok {
+			if _, op := k.lockOp(call); op != 0 {
+				locks = true
+			} else if k.isCgoCall(call) {
+				cgo = true
+			}
+		}
+		return !(locks && cgo)
+	})
+	return locks && cgo
+}
+
+func declsOf(fds []*ast.FuncDecl) []ast.Decl {
+	out := make([]ast.Decl, len(fds))
+	for i, fd := range fds {
+		out[i] = fd
+	}
+	return out
+}
+
+// findEscapes records the package's functions used other than as the
+// callee of a direct call: their callers cannot all be seen.
+func (k *checker) findEscapes() {
+	k.escapes = map[types.Object]bool{}
+	for _, f := range k.v.Files {
+		var stack []ast.Node
+		ast.Inspect(f, func(n ast.Node) bool {
+			if n == nil {
+				stack = stack[:len(stack)-1]
+				return true
+			}
+			stack = append(stack, n)
+			id, ok := n.(*ast.Ident)
+			if !ok {
+				return true
+			}
+			fn, ok := k.v.Info.Uses[id].(*types.Func)
+			if !ok || fn.Pkg() != k.v.Pkg {
+				return true
+			}
+			i := len(stack) - 2
+			if i >= 0 {
+				if sel, ok := stack[i].(*ast.SelectorExpr); ok && sel.Sel == id {
+					i--
+				}
+			}
+			if i < 0 {
+				k.escapes[fn] = true
+				return true
+			}
+			call, ok := stack[i].(*ast.CallExpr)
+			if !ok || ast.Unparen(call.Fun) != stack[i+1] {
+				k.escapes[fn] = true
+			}
+			return true
+		})
+	}
+}
+
+// analyseAll collects the cgo calls and the package's calls with the locks
+// held at each.
+func (k *checker) analyseAll(decls []*ast.FuncDecl) {
+	k.cgo = nil
+	k.calls = map[types.Object][]site{}
+	for _, fd := range decls {
+		var entry []goLock
+		if obj := k.v.Info.Defs[fd.Name]; obj != nil {
+			entry = k.entry[obj]
+		}
+		k.body(fd.Body, entry)
+		ast.Inspect(fd.Body, func(n ast.Node) bool {
+			if lit, ok := n.(*ast.FuncLit); ok {
+				k.body(lit.Body, nil)
+			}
+			return true
+		})
+	}
+}
+
+// common returns the locks held at every site (nil when there is none).
+func common(sites []site) []goLock {
+	if len(sites) == 0 {
+		return nil
+	}
+	var out []goLock
+	for _, l := range sites[0].held {
+		all := true
+		for _, s := range sites[1:] {
+			if !hasLock(s.held, l.name) {
+				all = false
+				break
+			}
+		}
+		if all {
+			l.callers = true
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+func hasLock(ls []goLock, name string) bool {
+	for _, l := range ls {
+		if l.name == name {
+			return true
+		}
+	}
+	return false
+}
+
+func sameLocks(a, b []goLock) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i].name != b[i].name {
+			return false
+		}
+	}
+	return true
+}
+
+// lstate is the must set of Go locks held; live false for no path yet.
+type lstate struct {
+	live bool
+	held []goLock
+}
+
+func meet(a, b lstate) lstate {
+	if !a.live {
+		return b
+	}
+	if !b.live {
+		return a
+	}
+	r := lstate{live: true}
+	for _, l := range a.held {
+		if hasLock(b.held, l.name) {
+			r.held = append(r.held, l)
+		}
+	}
+	return r
+}
+
+// body runs the must-lockset analysis over one body (function literals
+// inside are separate bodies) and records its sites.
+func (k *checker) body(b *ast.BlockStmt, entry []goLock) {
+	if b == nil {
+		return
+	}
+	g := cfg.New(b, func(*ast.CallExpr) bool { return true })
+	if len(g.Blocks) == 0 {
+		return
+	}
+	in := map[*cfg.Block]lstate{g.Blocks[0]: {live: true, held: entry}}
+	out := map[*cfg.Block]lstate{}
+	work := []*cfg.Block{g.Blocks[0]}
+	for steps := 0; len(work) > 0 && steps < 50*len(g.Blocks)+50; steps++ {
+		blk := work[0]
+		work = work[1:]
+		s := k.block(blk, in[blk], false)
+		if o, ok := out[blk]; ok && sameLocks(o.held, s.held) && o.live == s.live {
+			continue
+		}
+		out[blk] = s
+		for _, succ := range blk.Succs {
+			old, seen := in[succ]
+			n := meet(old, s)
+			if !seen || !sameLocks(n.held, old.held) || n.live != old.live {
+				in[succ] = n
+				work = append(work, succ)
+			}
+		}
+	}
+	for _, blk := range g.Blocks {
+		if st, ok := in[blk]; ok && st.live {
+			k.block(blk, st, true)
+		}
+	}
+}
+
+// block applies a block's nodes in evaluation order; record notes the sites.
+func (k *checker) block(blk *cfg.Block, s lstate, record bool) lstate {
+	s.held = append([]goLock(nil), s.held...)
+	for _, n := range blk.Nodes {
+		k.walk(n, &s, record)
+	}
+	return s
+}
+
+// walk visits n's calls after their operands.
+func (k *checker) walk(n ast.Node, s *lstate, record bool) {
+	switch n := n.(type) {
+	case *ast.FuncLit:
+		return // its own body
+	case *ast.DeferStmt:
+		return // runs at the return: a deferred Unlock keeps the lock held here
+	case *ast.GoStmt:
+		return // runs on another goroutine, holding nothing
+	case *ast.CallExpr:
+		for _, a := range n.Args {
+			k.walk(a, s, record)
+		}
+		k.walk(n.Fun, s, record)
+		if name, op := k.lockOp(n); op != 0 {
+			if op > 0 {
+				if !hasLock(s.held, name) {
+					s.held = append(s.held, goLock{name: name, pos: n.Pos()})
+					sort.Slice(s.held, func(i, j int) bool { return s.held[i].name < s.held[j].name })
+				}
+			} else if hasLock(s.held, name) {
+				var rest []goLock
+				for _, l := range s.held {
+					if l.name != name {
+						rest = append(rest, l)
+					}
+				}
+				s.held = rest
+			} else {
+				s.held = nil // an unlock through another name: assume it may be any lock
+			}
+			return
+		}
+		if !record {
+			return
+		}
+		if k.isCgoCall(n) {
+			name, _ := k.v.CCall(n)
+			k.cgo = append(k.cgo, site{call: n, cname: name, held: s.held})
+		} else if fn := k.callee(n); fn != nil && fn.Pkg() == k.v.Pkg {
+			k.calls[fn] = append(k.calls[fn], site{call: n, held: s.held})
+		}
+		return
+	}
+	ast.Inspect(n, func(c ast.Node) bool {
+		if c == n {
+			return true
+		}
+		if c != nil {
+			k.walk(c, s, record)
+		}
+		return false
+	})
+}
+
+// lockOp recognises x.Lock(), x.RLock() (+1) and x.Unlock(), x.RUnlock()
+// (-1) of sync.Mutex, sync.RWMutex (also embedded) and sync.Locker, and
+// returns x as written.
+func (k *checker) lockOp(call *ast.CallExpr) (string, int) {
+	sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr)
+	if !ok {
+		return "", 0
+	}
+	fn, ok := k.v.Info.Uses[sel.Sel].(*types.Func)
+	if !ok || fn.Pkg() == nil || fn.Pkg().Path() != "sync" {
+		return "", 0
+	}
+	sig, _ := fn.Type().(*types.Signature)
+	if sig == nil || sig.Recv() == nil {
+		return "", 0
+	}
+	rt := sig.Recv().Type()
+	if p, ok := rt.(*types.Pointer); ok {
+		rt = p.Elem()
+	}
+	named, ok := rt.(*types.Named)
+	if !ok {
+		return "", 0
+	}
+	switch named.Obj().Name() {
+	case "Mutex", "RWMutex", "Locker":
+	default:
+		return "", 0
+	}
+	name := types.ExprString(sel.X)
+	switch fn.Name() {
+	case "Lock", "RLock":
+		return name, 1
+	case "Unlock", "RUnlock":
+		return name, -1
+	}
+	return "", 0
+}
+
+func (k *checker) callee(call *ast.CallExpr) *types.Func {
+	var id *ast.Ident
+	switch fun := ast.Unparen(call.Fun).(type) {
+	case *ast.Ident:
+		id = fun
+	case *ast.SelectorExpr:
+		id = fun.Sel
+	case *ast.IndexExpr:
+		if x, ok := fun.X.(*ast.Ident); ok {
+			id = x
+		}
+	}
+	if id == nil {
+		return nil
+	}
+	fn, _ := k.v.Info.Uses[id].(*types.Func)
+	if fn == nil {
+		return nil
+	}
+	return fn.Origin()
+}
+
+// pseudo are cgo's Go-side helpers: they touch no C state.
+var pseudo = map[string]bool{"GoString": true, "GoStringN": true, "GoBytes": true, "CString": true, "CBytes": true, "malloc": true, "free": true}
+
+// isCgoCall reports a call of a C function (not a conversion C.int(x), not
+// one of cgo's helpers).
+func (k *checker) isCgoCall(call *ast.CallExpr) bool {
+	name, ok := k.v.CCall(call)
+	if !ok || pseudo[name] {
+		return false
+	}
+	tv, ok := k.v.Info.Types[call.Fun]
+	return !ok || !tv.IsType()
+}
+
+// report matches the cgo calls made under a Go lock against the C threads'
+// locked accesses.
+func (k *checker) report() {
+	var locked []site
+	for _, s := range k.cgo {
+		if len(s.held) > 0 {
+			locked = append(locked, s)
+		}
+	}
+	if len(locked) == 0 {
+		return
+	}
+	threads := k.v.C.ThreadStarts()
+	if len(threads) == 0 {
+		return
+	}
+	done := map[token.Pos]bool{}
+	for _, s := range locked {
+		if done[s.call.Pos()] {
+			continue // a site of a function analysed in several rounds
+		}
+		done[s.call.Pos()] = true
+		seen := map[string]bool{}
+		for _, a := range k.v.C.Accesses(s.cname) {
+			if seen[a.Object] {
+				continue
+			}
+			if m := match(a, threads); m != nil {
+				seen[a.Object] = true
+				k.reportOne(s, a, m)
+			}
+		}
+	}
+}
+
+// conflict is a C thread's locked access that a Go-side access races with.
+type conflict struct {
+	thread *csrc.ThreadStart
+	acc    *csrc.Access
+	lock   csrc.Lock
+}
+
+// match returns a C thread's access of the same state, made holding a C
+// lock that a's locks cannot be, with one of the two a write; writes first.
+func match(a *csrc.Access, threads []*csrc.ThreadStart) *conflict {
+	var best *conflict
+	for _, t := range threads {
+		for _, h := range t.Accesses {
+			if !a.Write && !h.Write || len(h.Held) == 0 || !a.Overlaps(h) {
+				continue
+			}
+			for _, l := range h.Held {
+				if csrc.Excludes(l, a.MayHold) {
+					if best == nil || h.Write && !best.acc.Write {
+						best = &conflict{thread: t, acc: h, lock: l}
+					}
+					break
+				}
+			}
+		}
+	}
+	return best
+}
+
+func verb(a *csrc.Access) string {
+	switch {
+	case a.Read && a.Write:
+		return "updates"
+	case a.Write:
+		return "writes"
+	}
+	return "reads"
+}
+
+// plural turns "updates" into "update" for a plural subject.
+func plural(v string) string { return strings.TrimSuffix(v, "s") }
+
+func (k *checker) reportOne(s site, a *csrc.Access, c *conflict) {
+	dir := filepath.Dir(k.pass.Fset.Position(s.call.Pos()).Filename)
+	rel := func(p token.Position) string {
+		f := p.Filename
+		if r, err := filepath.Rel(dir, f); err == nil && !strings.HasPrefix(r, "..") {
+			f = r
+		}
+		return fmt.Sprintf("%s:%d", f, p.Line)
+	}
+	var gos []string
+	for _, l := range s.held {
+		g := l.name
+		if l.callers {
+			g += " (held by every caller)"
+		}
+		gos = append(gos, g)
+	}
+	cLock := "with no C lock"
+	if len(a.MayHold) > 0 {
+		cLock = "without " + c.lock.Name
+	}
+	h := c.acc
+	// The locked entry point to suggest: the function whose body makes the
+	// thread's access, unless that is the thread's own loop.
+	entry := "a C wrapper that takes it"
+	if hfn := h.Via[len(h.Via)-1]; hfn != c.thread.Routine {
+		entry = "such as " + hfn + ", or " + entry
+	}
+	taken := ""
+	if ev := c.lock.Evidence; ev != nil && len(ev.Via) >= 2 {
+		taken = fmt.Sprintf(", %s taken in %s at %s", c.lock.Name, ev.Via[len(ev.Via)-2], rel(ev.Pos))
+	}
+	start := c.thread
+	starter := ""
+	switch v := start.Via; {
+	case len(v) == 2:
+		starter = fmt.Sprintf(" (started by %s in %s at %s)", v[1], v[0], rel(start.Pos))
+	case len(v) > 2:
+		starter = fmt.Sprintf(" (started by %s, called through %s at %s)", v[len(v)-1], strings.Join(v[:len(v)-1], " → "), rel(start.Pos))
+	}
+	effect := "updates can be lost"
+	if !a.Write {
+		effect = "the read races with their writes"
+	}
+	chain := func(a *csrc.Access) string {
+		if len(a.Via) > 1 {
+			return " (via " + strings.Join(a.Via, " → ") + ")"
+		}
+		return ""
+	}
+	msg := fmt.Sprintf("C.%s %s C state %s %s, under Go mutex %s only, while C threads running %s%s %s it holding C mutex %s: "+
+		"the two locks do not exclude each other, so %s. C: %s%s at %s; %s%s at %s%s. "+
+		"Reach %s only through C code that takes %s (%s) instead of guarding it with a Go mutex",
+		s.cname, verb(a), a.Path, cLock, strings.Join(gos, ", "), start.Routine, starter, plural(verb(h)), c.lock.Name, effect,
+		a.Note, chain(a), rel(a.Pos), h.Note, chain(h), rel(h.Pos), taken,
+		a.Path, c.lock.Name, entry)
+	k.v.Report(k.pass, analysis.Diagnostic{Pos: s.call.Pos(), End: s.call.End(), Message: msg})
+}
