@@ -29,6 +29,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strings"
 
 	"golang.org/x/tools/go/analysis"
@@ -67,6 +68,11 @@ type View struct {
 
 	ignores     map[string]map[int][]ignore // filename → line → directives
 	funcIgnores []funcIgnore
+
+	preambles []csrc.Preamble
+	cfiles    []string // the package's .c and .h files
+	ownC      string   // their text and the preambles', read on first use
+	ownCRead  bool
 }
 
 func run(pass *analysis.Pass) (any, error) {
@@ -181,6 +187,7 @@ func Build(fset *token.FileSet, cooked *types.Package, files []*ast.File, sizes 
 		cfiles = sourceFiles(dir)
 	}
 	v.C = csrc.Load(csrc.Options{DB: db, Dir: dir}, preambles, cfiles)
+	v.preambles, v.cfiles = preambles, cfiles
 	v.indexIgnores()
 	return v, nil
 }
@@ -237,6 +244,41 @@ func syntheticC(cooked *types.Package) (*types.Package, bool) {
 	}
 	c.MarkComplete()
 	return c, found
+}
+
+// DeclaresCType reports whether the package's own C code (its preambles and
+// the .c and .h files of its directory) defines the C type that cgo calls
+// name: struct_s, union_u, or a typedef name t whose definition carries a
+// body ("} t;"). A type defined only in an included library header is the
+// library's: it fills such structs, and its API is what makes their fields
+// consistent. The test is textual (comments are not skipped), which errs on
+// the side of "declared here".
+func (v *View) DeclaresCType(name string) bool {
+	if !v.ownCRead {
+		v.ownCRead = true
+		var b strings.Builder
+		for _, p := range v.preambles {
+			b.WriteString(p.Text)
+			b.WriteByte('\n')
+		}
+		for _, f := range v.cfiles {
+			if data, err := os.ReadFile(f); err == nil {
+				b.Write(data)
+				b.WriteByte('\n')
+			}
+		}
+		v.ownC = b.String()
+	}
+	var re string
+	switch {
+	case strings.HasPrefix(name, "struct_"):
+		re = `\bstruct\s+` + regexp.QuoteMeta(name[len("struct_"):]) + `\s*\{`
+	case strings.HasPrefix(name, "union_"):
+		re = `\bunion\s+` + regexp.QuoteMeta(name[len("union_"):]) + `\s*\{`
+	default:
+		re = `\}\s*` + regexp.QuoteMeta(name) + `\s*[;,\[]`
+	}
+	return regexp.MustCompile(re).MatchString(v.ownC)
 }
 
 type importerFunc func(path string) (*types.Package, error)

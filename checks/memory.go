@@ -63,7 +63,9 @@ larger than the known size of p's block (C.malloc(k), C.CString of a constant, a
 array), and C.GoString on memory from C.CBytes, which has no NUL terminator, so the
 read runs on until some unrelated zero byte. It also reports the Heartbleed shape: a copy
 out of a fixed-size C array whose length is read from data (m.len) and never compared
-with anything before the copy.
+with anything before the copy, when the package's own C code (preamble, .c, .h) or Go code
+declares the struct; a struct from an included library header is filled by that library,
+whose API keeps its length and array consistent (libgit2's git_diff_hunk.header_len).
 
 Fix: pass the real length; use C.GoStringN/C.GoBytes with the length for C.CBytes
 memory; safe/cstr offers bounded conversions.`,

@@ -5,6 +5,7 @@ import (
 	"go/ast"
 	"go/token"
 	"go/types"
+	"strings"
 
 	"golang.org/x/tools/go/analysis"
 )
@@ -157,7 +158,7 @@ func (fa *funcAnalysis) node(n ast.Node, st state) {
 	case *ast.DeferStmt:
 		fa.deferOrGo(n.Call, st, true, fa.loopDefs[n], n.Pos())
 	case *ast.GoStmt:
-		fa.deferOrGo(n.Call, st, false, false, n.Pos())
+		fa.deferOrGo(n.Call, st, false, nil, n.Pos())
 	case *ast.SendStmt:
 		fa.eval(n.Chan, st, useRead)
 		fa.eval(n.Value, st, useTransfer)
@@ -243,6 +244,10 @@ func (fa *funcAnalysis) eval(e ast.Expr, st state, u use) {
 		if e.Op == token.AND {
 			if ids := fa.refs(e.X); len(ids) > 0 {
 				fa.useRefs(e, ids, st, useTransfer) // address taken: anyone may release it
+				return
+			}
+			if ids := fa.refs(e); len(ids) > 0 {
+				fa.useRefs(e, ids, st, u) // &p.f: p's block, used as the context uses it
 				return
 			}
 		}
@@ -525,8 +530,9 @@ func (fa *funcAnalysis) onlyConversions(e ast.Expr, target ast.Node) bool {
 	}
 }
 
-// deferOrGo applies "defer f(args)" or "go f(args)".
-func (fa *funcAnalysis) deferOrGo(call *ast.CallExpr, st state, deferred, inLoop bool, at token.Pos) {
+// deferOrGo applies "defer f(args)" or "go f(args)". loop is the body of the
+// innermost loop around a defer, nil outside loops.
+func (fa *funcAnalysis) deferOrGo(call *ast.CallExpr, st state, deferred bool, loop ast.Node, at token.Pos) {
 	if lit, ok := ast.Unparen(call.Fun).(*ast.FuncLit); ok {
 		// Releases inside the closure happen later; other captures transfer.
 		released := map[int]bool{}
@@ -569,7 +575,7 @@ func (fa *funcAnalysis) deferOrGo(call *ast.CallExpr, st state, deferred, inLoop
 			fa.eval(arg, st, useRead)
 			continue
 		}
-		if deferred && inLoop {
+		if deferred && loop != nil && !fa.keptPastIteration(loop, arg) {
 			for _, id := range fa.refs(arg) {
 				b := fa.blocks[id]
 				fa.find(Finding{Kind: Leak, Pos: at, End: call.End(),
@@ -578,6 +584,110 @@ func (fa *funcAnalysis) deferOrGo(call *ast.CallExpr, st state, deferred, inLoop
 		}
 		fa.release(call, arg, st, deferred, !deferred)
 	}
+}
+
+// keptPastIteration reports whether the loop body stores a variable of arg
+// (the pointer a deferred free releases) into something declared outside the
+// loop: cs[i] = p, s = append(s, p), last = p, x.f = p. Then the block must
+// outlive the iteration (C is handed cs after the loop), and deferring its
+// free to the function's return is the fix, not the bug.
+func (fa *funcAnalysis) keptPastIteration(loop ast.Node, arg ast.Expr) bool {
+	info := fa.a.v.Info
+	vars := map[types.Object]bool{}
+	ast.Inspect(arg, func(n ast.Node) bool {
+		if id, ok := n.(*ast.Ident); ok {
+			if v, ok := info.Uses[id].(*types.Var); ok {
+				vars[v] = true
+			}
+		}
+		return true
+	})
+	if len(vars) == 0 {
+		return false
+	}
+	outside := func(lhs ast.Expr) bool {
+		for {
+			switch x := ast.Unparen(lhs).(type) {
+			case *ast.IndexExpr:
+				lhs = x.X
+				continue
+			case *ast.SelectorExpr:
+				lhs = x.X
+				continue
+			case *ast.StarExpr:
+				lhs = x.X
+				continue
+			case *ast.Ident:
+				obj := info.ObjectOf(x)
+				if obj == nil || vars[obj] {
+					return false
+				}
+				return obj.Pos() < loop.Pos() || obj.Pos() >= loop.End()
+			}
+			return false
+		}
+	}
+	kept := false
+	ast.Inspect(loop, func(n ast.Node) bool {
+		as, ok := n.(*ast.AssignStmt)
+		if kept || !ok {
+			return !kept
+		}
+		for i, r := range as.Rhs {
+			if !fa.holds(r, vars) {
+				continue
+			}
+			if len(as.Lhs) == len(as.Rhs) {
+				kept = outside(as.Lhs[i])
+			} else {
+				for _, l := range as.Lhs {
+					kept = kept || outside(l)
+				}
+			}
+			if kept {
+				break
+			}
+		}
+		return !kept
+	})
+	return kept
+}
+
+// holds reports whether the value of e is one of vars, or a slice or composite
+// literal that contains one: p, unsafe.Pointer(p), append(s, p), T{p}. A call
+// that only reads p (x = C.f(p)) does not hold it.
+func (fa *funcAnalysis) holds(e ast.Expr, vars map[types.Object]bool) bool {
+	switch e := ast.Unparen(e).(type) {
+	case *ast.Ident:
+		return vars[fa.a.v.Info.Uses[e]]
+	case *ast.CallExpr:
+		if fa.isConversion(e) && len(e.Args) == 1 {
+			return fa.holds(e.Args[0], vars)
+		}
+		if id, ok := ast.Unparen(e.Fun).(*ast.Ident); ok && id.Name == "append" {
+			if _, ok := fa.a.v.Info.Uses[id].(*types.Builtin); ok {
+				for _, a := range e.Args {
+					if fa.holds(a, vars) {
+						return true
+					}
+				}
+			}
+		}
+	case *ast.CompositeLit:
+		for _, el := range e.Elts {
+			if kv, ok := el.(*ast.KeyValueExpr); ok {
+				el = kv.Value
+			}
+			if fa.holds(el, vars) {
+				return true
+			}
+		}
+	case *ast.UnaryExpr:
+		if e.Op == token.AND {
+			return fa.holds(e.X, vars)
+		}
+	}
+	return false
 }
 
 // captures calls f for each identifier in lit that names a tracked variable.
@@ -695,7 +805,7 @@ func (fa *funcAnalysis) uncheckedLength(call *ast.CallExpr, what string, ptr ast
 		return
 	}
 	size, ok := fa.arraySize(ptr)
-	if !ok {
+	if !ok || fa.libraryStruct(ptr) {
 		return
 	}
 	n := call.Args[1]
@@ -737,6 +847,48 @@ func (fa *funcAnalysis) uncheckedLength(call *ast.CallExpr, what string, ptr ast
 	}
 	fa.find(Finding{Kind: OverRead, Pos: call.Pos(), End: call.End(),
 		Message: fmt.Sprintf("%s copies %s bytes out of a %d-byte array, and %s is read from data and never checked against the array's size in this function: a larger value copies the memory after the array; clamp it (min(int(%s), %d))", what, text, size, text, text, size)})
+}
+
+// libraryStruct reports whether ptr, &x.arr[0] or &x.arr, points into a C
+// struct that an included library header defines, not the package's own C
+// code. The library fills such a struct, length field and array alike (git2go
+// reads libgit2's git_diff_hunk.header with header_len, which libgit2 clamps
+// to the array), so its length is the library's promise, trusted like any
+// pointer and length it returns; the Heartbleed shape is a struct the package
+// itself decodes untrusted data into.
+func (fa *funcAnalysis) libraryStruct(ptr ast.Expr) bool {
+	for {
+		c, ok := ast.Unparen(ptr).(*ast.CallExpr)
+		if !ok || !fa.isConversion(c) || len(c.Args) != 1 {
+			break
+		}
+		ptr = c.Args[0]
+	}
+	u, ok := ast.Unparen(ptr).(*ast.UnaryExpr)
+	if !ok {
+		return false
+	}
+	arr := ast.Unparen(u.X)
+	if ix, ok := arr.(*ast.IndexExpr); ok {
+		arr = ast.Unparen(ix.X)
+	}
+	sel, ok := arr.(*ast.SelectorExpr)
+	if !ok {
+		return false
+	}
+	t := fa.a.v.Info.TypeOf(sel.X)
+	if t == nil {
+		return false
+	}
+	if p, ok := t.Underlying().(*types.Pointer); ok {
+		t = p.Elem()
+	}
+	named, ok := types.Unalias(t).(*types.Named)
+	if !ok {
+		return false
+	}
+	name, ok := strings.CutPrefix(named.Obj().Name(), "_Ctype_")
+	return ok && !fa.a.v.DeclaresCType(name)
 }
 
 // mentions reports whether e contains an expression that prints as text.

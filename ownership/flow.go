@@ -50,10 +50,10 @@ type funcAnalysis struct {
 	pointsTo        map[*types.Var][]int
 	g               *cfg.CFG
 	in              map[*cfg.Block]state
-	loopDefs        map[*ast.DeferStmt]bool
-	names           map[int]int       // how many local variables may point to each block
-	freeSite        map[int]token.Pos // a release of each block, for messages
-	async           map[int]token.Pos // releases done by a goroutine
+	loopDefs        map[*ast.DeferStmt]ast.Node // defers inside a loop: the innermost loop's body
+	names           map[int]int                 // how many local variables may point to each block
+	freeSite        map[int]token.Pos           // a release of each block, for messages
+	async           map[int]token.Pos           // releases done by a goroutine
 
 	reporting    bool
 	findings     []Finding
@@ -69,7 +69,7 @@ func newFuncAnalysis(a *pkgAnalysis, body *ast.BlockStmt, typ *ast.FuncType, sum
 		siteOf:   map[*ast.CallExpr]*block{},
 		pointsTo: map[*types.Var][]int{},
 		in:       map[*cfg.Block]state{},
-		loopDefs: map[*ast.DeferStmt]bool{},
+		loopDefs: map[*ast.DeferStmt]ast.Node{},
 		freeSite: map[int]token.Pos{},
 		async:    map[int]token.Pos{},
 		seen:     map[string]bool{},
@@ -118,16 +118,16 @@ func (fa *funcAnalysis) newBlock(site ast.Node, name, alloc, dealloc string, siz
 // local variables may point to which blocks.
 func (fa *funcAnalysis) discover() {
 	v := fa.a.v
-	var loops int
+	var loops []ast.Node
 	var walk func(n ast.Node) bool
 	walk = func(n ast.Node) bool {
 		switch n := n.(type) {
 		case *ast.FuncLit:
 			return false // its own analysis
 		case *ast.ForStmt, *ast.RangeStmt:
-			loops++
+			loops = append(loops, bodyOf(n))
 			ast.Inspect(bodyOf(n), walk)
-			loops--
+			loops = loops[:len(loops)-1]
 			// Init, cond and post of a for loop, and the range expression.
 			switch s := n.(type) {
 			case *ast.ForStmt:
@@ -141,8 +141,8 @@ func (fa *funcAnalysis) discover() {
 			}
 			return false
 		case *ast.DeferStmt:
-			if loops > 0 {
-				fa.loopDefs[n] = true
+			if len(loops) > 0 {
+				fa.loopDefs[n] = loops[len(loops)-1]
 			}
 		case *ast.CallExpr:
 			if _, ok := v.CCall(n); ok {
@@ -261,6 +261,26 @@ func (fa *funcAnalysis) refs(e ast.Expr) []int {
 	case *ast.Ident:
 		if lv := fa.localVar(e); lv != nil {
 			return fa.pointsTo[lv]
+		}
+	case *ast.UnaryExpr:
+		// &p.f, &p.f.g: a pointer into p's block (git2go stores
+		// &ccred.parent, the embedded header, to hand the block over).
+		if e.Op != token.AND {
+			break
+		}
+		x := ast.Unparen(e.X)
+		for {
+			sel, ok := x.(*ast.SelectorExpr)
+			if !ok {
+				break
+			}
+			if s := fa.a.v.Info.Selections[sel]; s == nil || s.Kind() != types.FieldVal {
+				return nil
+			}
+			x = ast.Unparen(sel.X)
+			if _, ok := fa.a.v.Info.TypeOf(x).Underlying().(*types.Pointer); ok {
+				return fa.refs(x)
+			}
 		}
 	case *ast.CallExpr:
 		if b := fa.siteOf[e]; b != nil {

@@ -6,6 +6,7 @@ package leak
 
 static size_t name_len(const char *s) { return strlen(s); }
 static void consume(char *s) { free(s); }
+static size_t names_len(char **v) { size_t n = 0; for (; *v; v++) n += strlen(*v); return n; }
 */
 import "C"
 
@@ -16,7 +17,7 @@ import (
 
 func neverFreed(s string) int {
 	cs := C.CString(s)
-	return int(C.name_len(cs)) // want `this return may be reached without freeing cs, allocated by C.CString at line 18`
+	return int(C.name_len(cs)) // want `this return may be reached without freeing cs, allocated by C.CString at line 19`
 }
 
 func leakOnErrorPath(s string, bad bool) (int, error) {
@@ -43,6 +44,41 @@ func deferInLoop(names []string) {
 		defer C.free(unsafe.Pointer(cs)) // want `deferred free of cs inside a loop`
 		C.name_len(cs)
 	}
+}
+
+// The blocks are gathered in a slice that C reads after the loop: each must
+// live until then, so the defer in the loop is what keeps them (go-systemd's
+// NewJournalFromFiles).
+func deferInLoopKeptForLater(names []string) int {
+	cs := make([]*C.char, len(names)+1)
+	for i, n := range names {
+		p := C.CString(n)
+		cs[i] = p
+		defer C.free(unsafe.Pointer(p))
+	}
+	return int(C.names_len(&cs[0]))
+}
+
+// A slice made in the iteration dies with it: the defer still only delays.
+func deferInLoopStoredLocally(names []string) {
+	for _, n := range names {
+		p := C.CString(n)
+		local := []*C.char{nil, nil}
+		local[0] = p
+		defer C.free(unsafe.Pointer(p)) // want `deferred free of p inside a loop`
+		C.names_len(&local[0])
+	}
+}
+
+// Keeping what C computed from the block keeps nothing of it.
+func deferInLoopResultKept(names []string) []C.size_t {
+	var lens []C.size_t
+	for _, n := range names {
+		p := C.CString(n)
+		defer C.free(unsafe.Pointer(p)) // want `deferred free of p inside a loop`
+		lens = append(lens, C.name_len(p))
+	}
+	return lens
 }
 
 func reallocInLoop(names []string) {
