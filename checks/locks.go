@@ -35,13 +35,18 @@ and where the thread is started.
 Not reported, by design: a Go mutex that serialises a C library with no threads of its
 own (the usual, correct pattern: nothing on the C side touches the state concurrently);
 state that both sides access under the same C lock (call the library's locked entry
-point: correct); reads of state nobody writes; cgo calls made with no Go mutex held (they
+point: correct); reads of state nobody writes; state the function that starts the thread
+sets up before the call that starts it (pthread_create makes it visible to the thread);
+cgo calls made with no Go mutex held (they
 may be ordered by the thread's creation or join, which a static check does not see);
 state that C threads touch with no C lock at all (a race inside C, or ordering by other
 means such as atomics or thread creation, which is ThreadSanitizer's to judge, not a
 question of two lock domains); accesses through pointers C receives as arguments (only
 file-scope state is followed); locks the model cannot identify on the Go-called side
 (a mutex reached through a parameter may be the same lock: then nothing is reported).
+Locks are named through the package's C helpers that take the lock as a parameter
+(lock_helper(&lib.mu)); threads are found in the package's C code, including .c files
+a preamble #includes, not in libraries it links.
 
 Fix: keep one lock domain. Reach the C state only through C functions that take the C
 library's own mutex (the function its threads use, or a small C wrapper that takes the

@@ -3,6 +3,9 @@ package csrc
 import (
 	"bytes"
 	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
 	"runtime/debug"
 	"sort"
 	"strings"
@@ -52,6 +55,8 @@ type Lock struct {
 	ID       string
 	Name     string    // as written: "c_mu", "lib.mu", "c->mu"
 	Evidence *Evidence // where it was taken: the call of the lock function, with the call chain to it
+
+	param string // "#p<i>": the lock parameter i points to, named by each caller
 }
 
 // Access is one read or write of C file-scope state.
@@ -171,7 +176,11 @@ func (m *Model) ThreadStarts() (out []*ThreadStart) {
 			if cr.static != nil && cr.static != t {
 				continue
 			}
-			for _, fname := range t.scan.funcsMentioning(cname) {
+			var fnames []string
+			for _, fs := range append([]*fileScan{t.scan}, m.includedSources(t)...) {
+				fnames = append(fnames, fs.funcsMentioning(cname)...)
+			}
+			for _, fname := range fnames {
 				n := m.defNode(t, fname)
 				if n == nil || n.ir == nil || seen[n][cname] {
 					continue
@@ -217,6 +226,39 @@ func (m *Model) ThreadStarts() (out []*ThreadStart) {
 		}
 	}
 	m.threads = &out
+	return out
+}
+
+var includeCRE = regexp.MustCompile(`(?m)^[ \t]*#[ \t]*include[ \t]*"([^"]+\.c)"`)
+
+// includedSources returns the scans of the .c files that unit t includes
+// with #include "x.c" (a unity build, such as a binding that compiles a whole
+// library from its preamble), found in the unit's and the -iquote and -I
+// directories: their functions are the unit's, and the scanner sees only
+// the unit's own text.
+func (m *Model) includedSources(t *tunit) []*fileScan {
+	if t.included != nil {
+		return *t.included
+	}
+	var out []*fileScan
+	dirs := append([]string{filepath.Dir(t.fileName), m.opts.Dir}, m.flags.quote...)
+	dirs = append(dirs, m.flags.include...)
+	for _, mt := range includeCRE.FindAllSubmatch(t.text, -1) {
+		name := string(mt[1])
+		for _, d := range dirs {
+			p := name
+			if !filepath.IsAbs(p) {
+				p = filepath.Join(d, name)
+			}
+			data, err := os.ReadFile(p)
+			if err != nil {
+				continue
+			}
+			out = append(out, scanSource(data))
+			break
+		}
+	}
+	t.included = &out
 	return out
 }
 
@@ -387,19 +429,24 @@ func (s lstate) lock(l lockID) lstate {
 }
 
 // dropMust removes from the must set what releasing the lock id (or an
-// unknown lock, id "") may release.
+// unknown lock, id "") may release: a named lock may be an unknown one or
+// the one a parameter points to; those may be any lock.
 func dropMust(ls []lockID, id string) []lockID {
-	if id == "" {
+	if id == "" || isParamLock(id) {
 		return nil
 	}
 	var out []lockID
 	for _, l := range ls {
-		if l.id != "" && l.id != id {
+		if l.id != "" && l.id != id && !isParamLock(l.id) {
 			out = append(out, l)
 		}
 	}
 	return out
 }
+
+// isParamLock reports the ID of the lock a parameter points to ("#p0"):
+// known within its function, named by its callers.
+func isParamLock(id string) bool { return strings.HasPrefix(id, "#p") }
 
 func (s lstate) unlock(l lockID) lstate {
 	s.must = dropMust(s.must, l.id)
@@ -491,6 +538,9 @@ func accessKey(a *Access) string {
 }
 
 func lockKey(l Lock) string {
+	if l.param != "" {
+		return l.param
+	}
 	if l.ID != "" {
 		return l.ID
 	}
@@ -503,6 +553,10 @@ func publicLocks(ls []lockID) []Lock {
 	}
 	out := make([]Lock, len(ls))
 	for i, l := range ls {
+		if isParamLock(l.id) {
+			out[i] = Lock{Name: l.name, Evidence: l.ev, param: l.id}
+			continue
+		}
 		out[i] = Lock{ID: l.id, Name: l.name, Evidence: l.ev}
 	}
 	return out
@@ -512,6 +566,9 @@ func privateLocks(ls []Lock) []lockID {
 	out := make([]lockID, len(ls))
 	for i, l := range ls {
 		out[i] = lockID{id: l.ID, name: l.Name, ev: l.Evidence}
+		if l.param != "" {
+			out[i].id = l.param
+		}
 	}
 	return out
 }
@@ -714,20 +771,25 @@ func (w *lockWalker) call(c *callSite, st lstate) lstate {
 	}
 	for i, a := range gs.accs {
 		in := lstate{live: true, may: st.may, rel: st.rel, relAll: st.relAll || a.relAll}
-		if !a.relAll {
-			in.must = st.must
-			for _, id := range a.rel {
-				in.must = dropMust(in.must, id)
+		in.must = st.must
+		clear := a.relAll // the callee may release a lock it cannot name before the access
+		for _, id := range a.rel {
+			id, unknown := w.subID(c, id)
+			if unknown {
+				clear, in.relAll = true, true
+				continue
 			}
+			in.rel = addStr(in.rel, id)
+			in.must = dropMust(in.must, id)
+		}
+		if clear {
+			in.must = nil
 		}
 		for _, l := range privateLocks(a.Held) {
-			in.must = addLock(in.must, w.via(l))
+			in.must = addLock(in.must, w.sub(c, l))
 		}
 		for _, l := range privateLocks(a.MayHold) {
-			in.may = addLock(in.may, w.via(l))
-		}
-		for _, id := range a.rel {
-			in.rel = addStr(in.rel, id)
+			in.may = addLock(in.may, w.sub(c, l))
 		}
 		a := a
 		w.record(recKey{call: c, i: i}, func() *Access {
@@ -741,10 +803,19 @@ func (w *lockWalker) call(c *callSite, st lstate) lstate {
 		st.relAll = true
 	}
 	for _, id := range gs.rel {
+		id, unknown := w.subID(c, id)
 		st.must = dropMust(st.must, id)
-		st.rel = addStr(st.rel, id)
+		if unknown {
+			st.relAll = true
+		} else {
+			st.rel = addStr(st.rel, id)
+		}
 	}
 	for _, id := range gs.mrel {
+		id, unknown := w.subID(c, id)
+		if unknown {
+			continue
+		}
 		var may []lockID
 		for _, k := range st.may {
 			if k.id != id {
@@ -755,12 +826,39 @@ func (w *lockWalker) call(c *callSite, st lstate) lstate {
 		st.mrel = addStr(st.mrel, id)
 	}
 	for _, l := range gs.mustAcq {
-		st.must = addLock(st.must, w.via(l))
+		st.must = addLock(st.must, w.sub(c, l))
 	}
 	for _, l := range gs.mayAcq {
-		st.may = addLock(st.may, w.via(l))
+		st.may = addLock(st.may, w.sub(c, l))
 	}
 	return st
+}
+
+// sub returns a callee's lock seen from the analysed function at call c:
+// the lock a parameter points to is the one the argument names.
+func (w *lockWalker) sub(c *callSite, l lockID) lockID {
+	if !isParamLock(l.id) {
+		return w.via(l)
+	}
+	var i int
+	fmt.Sscanf(l.id, "#p%d", &i)
+	if i >= len(c.args) {
+		return lockID{name: l.name}
+	}
+	// The call of the helper is where this function takes the lock.
+	nl := w.lockName(c.args[i], 0)
+	nl.ev = &Evidence{Via: []string{w.n.name, c.callee}, Pos: c.pos, Note: fmt.Sprintf("%s(%s)", c.callee, renderExpr(c.args[i]))}
+	return nl
+}
+
+// subID is sub for a released lock's ID; unknown reports a lock the
+// analysed function cannot name.
+func (w *lockWalker) subID(c *callSite, id string) (string, bool) {
+	if !isParamLock(id) {
+		return id, false
+	}
+	l := w.sub(c, lockID{id: id})
+	return l.id, l.id == ""
 }
 
 // via returns a callee's lock seen from the analysed function.
@@ -796,6 +894,9 @@ func (w *lockWalker) lockName(e *expr, depth int) lockID {
 			return lockID{id: w.objKey(e.v) + "|*", name: "*" + e.v.name}
 		case e.v.kind == vLocal && len(e.v.defs) == 1 && e.v.defs[0].kind == dAssign:
 			return w.lockName(e.v.defs[0].rhs, depth+1)
+		case e.v.kind == vParam && len(e.v.defs) == 1 && e.v.defs[0].kind == dParam:
+			// A lock helper's parameter: each caller names the lock.
+			return lockID{id: fmt.Sprintf("#p%d", e.v.param), name: e.v.name}
 		}
 	case eMember, eDeref:
 		// A pointer loaded from file-scope state: the lock it points to.

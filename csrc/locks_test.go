@@ -87,6 +87,15 @@ var lockCases = []struct {
 void f(void) { lk(); g = 1; ulk(); g2 = 2; }`, "f", "g:w[mu]{mu} g2:w[]{}"},
 	{"callee releases before its access", `static void drop(void) { pthread_mutex_unlock(&mu); g = 1; pthread_mutex_lock(&mu); }
 void f(void) { pthread_mutex_lock(&mu); drop(); g2 = 1; pthread_mutex_unlock(&mu); }`, "f", "g:w[]{mu} g2:w[mu]{mu}"},
+	{"lock helper with parameter", `static void lk(pthread_mutex_t *m) { pthread_mutex_lock(m); } static void ulk(pthread_mutex_t *m) { pthread_mutex_unlock(m); }
+void f(void) { lk(&mu); g = 1; ulk(&mu); g2 = 1; }`, "f", "g:w[mu]{mu} g2:w[]{}"},
+	{"lock helper with parameter, two levels", `static void lk(pthread_mutex_t *m) { pthread_mutex_lock(m); } static void lk2(pthread_mutex_t *m) { lk(m); }
+static void ulk(pthread_mutex_t *m) { pthread_mutex_unlock(m); }
+void f(void) { lk2(&lib.mu); g = 1; ulk(&lib.mu); g2 = 1; }`, "f", "g:w[lib.mu]{lib.mu} g2:w[]{}"},
+	{"lock helper with an unnamed lock", `static void lk(pthread_mutex_t *m) { pthread_mutex_lock(m); } static void ulk(pthread_mutex_t *m) { pthread_mutex_unlock(m); }
+void f(struct obj *p) { pthread_mutex_lock(&mu); lk(&p->mu); g = 1; ulk(&p->mu); g2 = 1; pthread_mutex_unlock(&mu); }`, "f", "g:w[&p->mu?,mu]{&p->mu?,mu} g2:w[]{&p->mu?,mu}"}, // releasing an unnamed lock may release mu; it stays possibly held,
+	{"access in a helper given the lock", `static void bump(pthread_mutex_t *m) { pthread_mutex_lock(m); g++; pthread_mutex_unlock(m); }
+void f(void) { bump(&mu2); }`, "f", "g:rw[mu2]{mu2}"},
 	{"recursion", `void f(int n) { if (n) f(n - 1); g = n; }`, "f", "g:w[]{}"},
 }
 

@@ -27,6 +27,7 @@ type tunit struct {
 	text     []byte
 	preamble bool
 	scan     *fileScan
+	included *[]*fileScan // scans of the .c files the unit includes (locks.go), once read
 
 	wantFuncs   map[int]bool    // function chunks wanted
 	parsedFuncs map[int]bool    // function chunks whose definitions are in defs: not parsed again

@@ -21,6 +21,7 @@ import (
 	"go/ast"
 	"go/token"
 	"go/types"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -445,8 +446,23 @@ func (k *checker) report() {
 		return
 	}
 	threads := k.v.C.ThreadStarts()
-	if len(threads) == 0 {
-		return
+	if os.Getenv("CGOGUARD_VERBOSE") != "" {
+		// A note for cgoguard vet -v: what the check had to match.
+		var names []string
+		for _, t := range threads {
+			names = append(names, t.Routine)
+		}
+		fmt.Fprintf(os.Stderr, "cgoguard: %s: lockdomains: %d cgo calls under a Go mutex; C thread start routines: %s\n",
+			k.pass.Pkg.Path(), len(locked), strings.Join(names, " "))
+	}
+	lockedInC := false
+	for _, t := range threads {
+		for _, a := range t.Accesses {
+			lockedInC = lockedInC || len(a.Held) > 0
+		}
+	}
+	if !lockedInC {
+		return // no C thread holds a C lock at an access: nothing to match (and Go-side accesses are not computed)
 	}
 	done := map[token.Pos]bool{}
 	for _, s := range locked {
@@ -479,6 +495,9 @@ type conflict struct {
 func match(a *csrc.Access, threads []*csrc.ThreadStart) *conflict {
 	var best *conflict
 	for _, t := range threads {
+		if startsAfter(a, t) {
+			continue // the access happens before the thread exists: pthread_create orders it
+		}
 		for _, h := range t.Accesses {
 			if !a.Write && !h.Write || len(h.Held) == 0 || !a.Overlaps(h) {
 				continue
@@ -494,6 +513,17 @@ func match(a *csrc.Access, threads []*csrc.ThreadStart) *conflict {
 		}
 	}
 	return best
+}
+
+// startsAfter reports an access made directly by the function that starts
+// thread t, before the call that starts it (setting up the state the thread
+// will use): the thread's creation makes it visible to the thread, and no
+// lock is needed.
+func startsAfter(a *csrc.Access, t *csrc.ThreadStart) bool {
+	if len(a.Via) == 0 || len(t.Via) == 0 || a.Via[len(a.Via)-1] != t.Via[0] || a.Pos.Filename != t.Pos.Filename {
+		return false
+	}
+	return a.Pos.Line < t.Pos.Line || a.Pos.Line == t.Pos.Line && a.Pos.Column < t.Pos.Column
 }
 
 func verb(a *csrc.Access) string {
@@ -539,7 +569,7 @@ func (k *checker) reportOne(s site, a *csrc.Access, c *conflict) {
 	}
 	taken := ""
 	if ev := c.lock.Evidence; ev != nil && len(ev.Via) >= 2 {
-		taken = fmt.Sprintf(", %s taken in %s at %s", c.lock.Name, ev.Via[len(ev.Via)-2], rel(ev.Pos))
+		taken = fmt.Sprintf(", %s taken by %s in %s at %s", c.lock.Name, ev.Note, ev.Via[len(ev.Via)-2], rel(ev.Pos))
 	}
 	start := c.thread
 	starter := ""

@@ -77,6 +77,15 @@ static void *hitter(void *arg) { for (;;) hits++; return 0; }
 static void start_hitter(void) { pthread_t t; pthread_create(&t, 0, hitter, 0); }
 static long hits_get(void) { return hits; }
 
+// --- state set up before the thread that uses it is started.
+static pthread_mutex_t q_mu = PTHREAD_MUTEX_INITIALIZER;
+static int q_len;
+static void *q_worker(void *arg) { for (;;) { pthread_mutex_lock(&q_mu); q_len--; pthread_mutex_unlock(&q_mu); } return 0; }
+static void q_start(void) { pthread_t t; q_len = 0; pthread_create(&t, 0, q_worker, 0); }
+static int q2_len;
+static void *q2_worker(void *arg) { for (;;) { pthread_mutex_lock(&q_mu); q2_len--; pthread_mutex_unlock(&q_mu); } return 0; }
+static void q_reset_late(void) { pthread_t t; pthread_create(&t, 0, q2_worker, 0); q2_len = 0; }
+
 // --- a per-object lock the model cannot name on the Go-called side.
 struct box { pthread_mutex_t mu; };
 static void stats_reset_in(struct box *b) {
@@ -94,7 +103,7 @@ var mu sync.Mutex
 // goIncr is the gallery's bug: the Go mutex excludes goroutines, not the C threads.
 func goIncr() {
 	mu.Lock()
-	C.counter_set(C.counter_get() + 1) // want `C.counter_set writes C state counter with no C lock, under Go mutex mu only, while C threads running c_worker \(started by pthread_create in start_c_workers at domains.go:38\) update it holding C mutex c_mu: the two locks do not exclude each other, so updates can be lost. C: counter_set writes counter at domains.go:14; c_incr updates counter \(via c_worker → c_incr\) at domains.go:18, c_mu taken in c_incr at domains.go:17. Reach counter only through C code that takes c_mu \(such as c_incr, or a C wrapper that takes it\) instead of guarding it with a Go mutex` `C.counter_get reads C state counter with no C lock, under Go mutex mu only`
+	C.counter_set(C.counter_get() + 1) // want `C.counter_set writes C state counter with no C lock, under Go mutex mu only, while C threads running c_worker \(started by pthread_create in start_c_workers at domains.go:38\) update it holding C mutex c_mu: the two locks do not exclude each other, so updates can be lost. C: counter_set writes counter at domains.go:14; c_incr updates counter \(via c_worker → c_incr\) at domains.go:18, c_mu taken by pthread_mutex_lock\(&c_mu\) in c_incr at domains.go:17. Reach counter only through C code that takes c_mu \(such as c_incr, or a C wrapper that takes it\) instead of guarding it with a Go mutex` `C.counter_get reads C state counter with no C lock, under Go mutex mu only`
 	mu.Unlock()
 }
 
@@ -126,7 +135,7 @@ func unlocked() int64 {
 // stats_mu, taken by a trylock, and is started through a wrapper.
 func resetStats() {
 	mu.Lock()
-	C.stats_reset() // want `C.stats_reset writes C state stats.sum with no C lock, under Go mutex mu only, while C threads running sampler \(started by pthread_create, called through start_sampler → spawn at domains.go:67\) update it holding C mutex stats_mu: .* C: stats_reset writes stats.sum at domains.go:49; sampler updates stats.sum at domains.go:55, stats_mu taken in sampler at domains.go:54. Reach stats.sum only through C code that takes stats_mu \(a C wrapper that takes it\) instead`
+	C.stats_reset() // want `C.stats_reset writes C state stats.sum with no C lock, under Go mutex mu only, while C threads running sampler \(started by pthread_create, called through start_sampler → spawn at domains.go:67\) update it holding C mutex stats_mu: .* C: stats_reset writes stats.sum at domains.go:49; sampler updates stats.sum at domains.go:55, stats_mu taken by pthread_mutex_trylock\(&stats_mu\) in sampler at domains.go:54. Reach stats.sum only through C code that takes stats_mu \(a C wrapper that takes it\) instead`
 	mu.Unlock()
 }
 
@@ -181,6 +190,15 @@ func (c *client) set(v int64) {
 
 func (c *client) store(v int64) {
 	C.counter_set(C.long(v)) // want `C.counter_set writes C state counter with no C lock, under Go mutex c.mu \(held by every caller\) only`
+}
+
+// qStart sets q_len before it starts the thread that uses it: ordered by
+// pthread_create, not reported. qResetLate writes it after: reported.
+func qStart() {
+	mu.Lock()
+	C.q_start()
+	C.q_reset_late() // want `C.q_reset_late writes C state q2_len with no C lock, under Go mutex mu only, while C threads running q2_worker`
+	mu.Unlock()
 }
 
 // ignored is known and accepted.
