@@ -38,7 +38,7 @@ func build(t *testing.T, pkg string) string {
 	return bin
 }
 
-var probeLine = regexp.MustCompile(`leaked_blocks=(\d+) leaked_bytes=(\d+)`)
+var probeLine = regexp.MustCompile(`leaked_blocks=(\d+) leaked_bytes=(\d+) threads_before=(\d+) threads_after=(\d+)`)
 
 // Gate 3: hot reload under load, under the run-time tracker. The service
 // leaves nothing after any number of reloads and frees nothing twice; the
@@ -46,7 +46,7 @@ var probeLine = regexp.MustCompile(`leaked_blocks=(\d+) leaked_bytes=(\d+)`)
 // fail.
 func TestHotReloadUnderTracker(t *testing.T) {
 	bin := build(t, "./examples/riskserver/internal/reloadprobe")
-	run := func(mode string, reloads int) int {
+	run := func(mode string, reloads int) (blocks, newThreads int) {
 		t.Helper()
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
@@ -70,17 +70,26 @@ func TestHotReloadUnderTracker(t *testing.T) {
 		if m == nil {
 			t.Fatalf("%s: no result line in %q", mode, out.String())
 		}
-		blocks, _ := strconv.Atoi(m[1])
-		t.Logf("%-11s %2d reloads: %4d blocks, %6s bytes leaked", mode, reloads, blocks, m[2])
-		return blocks
+		blocks, _ = strconv.Atoi(m[1])
+		before, _ := strconv.Atoi(m[3])
+		after, _ := strconv.Atoi(m[4])
+		t.Logf("%-11s %2d reloads: %4d blocks, %6s bytes leaked; OS threads %d -> %d", mode, reloads, blocks, m[2], before, after)
+		return blocks, after - before
 	}
 	for _, n := range []int{3, 9} {
-		if b := run("service", n); b != 0 {
+		b, th := run("service", n)
+		if b != 0 {
 			t.Errorf("service: %d blocks leaked by %d reloads", b, n)
+		}
+		// Each model has 2 threads: if they outlived their model, 9 reloads
+		// would add 18. A couple may come from the Go runtime itself.
+		if th > 2 {
+			t.Errorf("service: %d more OS threads after %d reloads", th, n)
 		}
 	}
 	for _, mode := range []string{"otherthread", "noclose"} {
-		few, many := run(mode, 3), run(mode, 9)
+		few, _ := run(mode, 3)
+		many, _ := run(mode, 9)
 		if few == 0 || many <= few {
 			t.Errorf("%s: %d blocks after 3 reloads, %d after 9: want a leak that grows", mode, few, many)
 		}

@@ -14,7 +14,8 @@
 //
 // It prints "reloads=N leaked_blocks=B leaked_bytes=Y" for the blocks
 // allocated after a warm-up round and still allocated after the service
-// stopped.
+// stopped, and the process's OS threads after the warm-up and at the end
+// (a model whose threads did not end would add two per reload).
 package main
 
 import (
@@ -22,6 +23,8 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/cgoguard/cgoguard/examples/riskserver/fraud"
@@ -60,6 +63,7 @@ func main() {
 		fail(err)
 	}
 	round(2) // warm-up: XGBoost's and OpenMP's one-time and per-thread allocations
+	threads := osThreads()
 	m, err := tracker.Mark()
 	if err != nil {
 		fail(err)
@@ -78,7 +82,8 @@ func main() {
 			fmt.Printf("  %s: %d blocks, %d bytes\n", f.Site, f.Blocks, f.Bytes)
 		}
 	}
-	fmt.Printf("mode=%s reloads=%d leaked_blocks=%d leaked_bytes=%d\n", *mode, *reloads, blocks, bytes)
+	fmt.Printf("mode=%s reloads=%d leaked_blocks=%d leaked_bytes=%d threads_before=%d threads_after=%d\n",
+		*mode, *reloads, blocks, bytes, threads, osThreads())
 }
 
 // round starts a server, reloads it n times while workers send requests,
@@ -201,6 +206,21 @@ func (n *naive) close() {
 	if n.free {
 		n.b.Close()
 	}
+}
+
+// osThreads returns the process's OS thread count.
+func osThreads() int {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		fail(err)
+	}
+	for _, l := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(l, "Threads:"); ok {
+			n, _ := strconv.Atoi(strings.TrimSpace(v))
+			return n
+		}
+	}
+	return 0
 }
 
 func fail(err error) {
