@@ -11,9 +11,9 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"runtime"
 	"strconv"
 
+	"github.com/cgoguard/cgoguard/examples/riskserver/internal/cthread"
 	"github.com/cgoguard/cgoguard/examples/riskserver/schema"
 	"github.com/cgoguard/cgoguard/examples/riskserver/xgb"
 )
@@ -114,11 +114,17 @@ func TrainSchema(c TrainConfig, sch schema.Schema) ([]byte, error) {
 	if err := sch.Validate(); err != nil {
 		return nil, err
 	}
-	// One OS thread for every call on the booster: XGBoost keeps a booster's
-	// returned buffers (the saved model here) per thread and frees only the
-	// freeing thread's (see package model).
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
+	// Every call on a thread of its own that then ends: XGBoost keeps a
+	// booster's returned buffers (the saved model here) per thread and frees
+	// only the freeing thread's, and it and OpenMP keep more per thread
+	// until the thread ends (see package model).
+	var model []byte
+	var err error
+	cthread.Run(func() { model, err = train(c, sch) })
+	return model, err
+}
+
+func train(c TrainConfig, sch schema.Schema) ([]byte, error) {
 	full := Generate(c.Rows, c.Seed, 1)
 	cols := make([]int, len(sch.Features))
 	for i, f := range sch.Features {

@@ -19,8 +19,10 @@
 // A Model therefore owns its threads: every C call on its booster runs on one
 // of its own locked OS threads (safe/osthread), the booster is freed on its
 // first thread, and then every thread is ended, which runs the C++
-// thread_local destructors that free the other threads' entries. The
-// tracker finds nothing left after any number of reloads.
+// thread_local destructors that free the other threads' entries (package
+// cthread: never the main thread, which Go does not end, and waited for
+// until the OS thread is gone). The tracker finds nothing left after any
+// number of reloads.
 //
 // # When a booster is freed
 //
@@ -36,13 +38,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
-	"strconv"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/cgoguard/cgoguard/examples/riskserver/fraud"
+	"github.com/cgoguard/cgoguard/examples/riskserver/internal/cthread"
 	"github.com/cgoguard/cgoguard/examples/riskserver/schema"
 	"github.com/cgoguard/cgoguard/examples/riskserver/xgb"
 	"github.com/cgoguard/cgoguard/safe/cgate"
@@ -104,7 +104,7 @@ func Load(ctx context.Context, data []byte, o Options) (*Model, error) {
 	m := &Model{ID: nextID.Add(1), opts: o, idle: make(chan int, o.Threads), freed: make(chan struct{})}
 	m.refs.Store(1)
 	for i := range o.Threads {
-		m.threads = append(m.threads, newThread())
+		m.threads = append(m.threads, cthread.New())
 		m.idle <- i
 	}
 	var err error
@@ -200,62 +200,15 @@ func (m *Model) destroy() {
 		_ = m.threads[0].Do(context.Background(), func() { _ = m.booster.Close() })
 	}
 	for _, t := range m.threads {
-		_ = t.Close()
+		t.Close() // all at once: they end in parallel
 	}
 	for _, t := range m.threads {
-		waitThreadGone(t.TID())
+		cthread.End(t) // and wait until each OS thread is gone (see cthread.End)
 	}
 	if m.afterFree != nil {
 		m.afterFree(m)
 	}
 	close(m.freed)
-}
-
-var (
-	mainMu     sync.Mutex
-	mainThread *osthread.Thread // parked on the main thread for good, never used
-)
-
-// newThread returns an osthread.Thread that is not the process's main
-// thread. osthread.New starts a goroutine that any thread may run, the
-// main one included, and the Go runtime never ends the main thread: when a
-// goroutine locked to it exits, the runtime parks the thread instead
-// (runtime.mexit), so its C thread-local state would never be destroyed.
-// Measured: the first osthread.New of a program often gets TID == PID, and
-// that thread is still there after Close. So a thread that lands on the
-// main thread is kept, idle, forever (which also stops it happening
-// again), and another one is made.
-func newThread() *osthread.Thread {
-	for {
-		t := osthread.New()
-		if t.TID() != os.Getpid() {
-			return t
-		}
-		mainMu.Lock()
-		if mainThread == nil {
-			mainThread = t
-			mainMu.Unlock()
-			continue
-		}
-		mainMu.Unlock()
-		panic("model: a second osthread on the main thread") // cannot happen: the first never ends
-	}
-}
-
-// waitThreadGone waits (up to a second) until the OS thread tid has exited.
-// osthread.Close returns once the thread's goroutine is done, but the C++
-// thread_local destructors, which free XGBoost's per-thread entries, run
-// after that, as the thread exits; measured under the tracker, about one
-// close in five still had them allocated when Close returned. So Freed
-// means: everything XGBoost kept for this model is gone.
-func waitThreadGone(tid int) {
-	task := "/proc/self/task/" + strconv.Itoa(tid)
-	for i := 0; i < 10000; i++ {
-		if _, err := os.Stat(task); os.IsNotExist(err) {
-			return
-		}
-		time.Sleep(100 * time.Microsecond)
-	}
 }
 
 // Predict scores rows (row-major, len(Schema.Features) values each) and

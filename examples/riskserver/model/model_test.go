@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/cgoguard/cgoguard/examples/riskserver/fraud"
+	"github.com/cgoguard/cgoguard/examples/riskserver/internal/cthread"
 	"github.com/cgoguard/cgoguard/examples/riskserver/schema"
 	"github.com/cgoguard/cgoguard/examples/riskserver/xgb"
 	"github.com/cgoguard/cgoguard/tracker"
@@ -71,12 +72,9 @@ func direct(t *testing.T, model []byte, rows []float32) []float32 {
 	t.Helper()
 	// Load, predict and free on one thread, and end it: XGBoost and OpenMP
 	// keep state per thread (see the package doc).
-	th := newThread()
-	defer waitThreadGone(th.TID())
-	defer th.Close()
 	var p []float32
 	var err error
-	th.Do(context.Background(), func() { p, err = predictDirect(model, rows) })
+	cthread.Run(func() { p, err = predictDirect(model, rows) })
 	if err != nil {
 		t.Fatal(err)
 	}
