@@ -340,3 +340,17 @@ func (b *Booster) Close() error {
 	}
 	return nil
 }
+
+// failLoadRaw makes XGBoost fail on the calling thread and leaves the error
+// unread; lastErrorRaw reads the calling thread's error. Together they let
+// the tests show that the error is per thread (a test file cannot use cgo).
+func failLoadRaw(junk []byte) bool {
+	var h C.BoosterHandle
+	if C.XGBoosterCreate(nil, 0, &h) != 0 {
+		return false
+	}
+	defer C.XGBoosterFree(h)
+	return C.XGBoosterLoadModelFromBuffer(h, unsafe.Pointer(&junk[0]), C.bst_ulong(len(junk))) != 0
+}
+
+func lastErrorRaw() string { return C.GoString(C.XGBGetLastError()) }
