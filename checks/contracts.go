@@ -55,7 +55,9 @@ that may itself panic that way (the report points at the call and, in related
 information, at the panic). A recover counts only when the deferred function calls
 recover() itself and does not panic again, and only for panics after the defer
 statement. Run-time errors (index out of range, nil dereference) are not reported: any
-function has them; the recover the fix adds covers them too.
+function has them; the recover the fix adds covers them too. A panic in a shared helper
+that is an assertion (correct use never reaches it) is accepted once, for every callback
+that reaches it, with //cgoguard:ignore exportpanic <reason> at the panic itself.
 
 Fix: never let a panic leave an exported function. Defer a function at its top that
 recovers, reports the panic, and sets the result to the error code the C API expects;

@@ -344,6 +344,12 @@ func (c *checker) recovers(d *ast.DeferStmt) bool {
 }
 
 func (c *checker) report(fd *ast.FuncDecl, s *site) {
+	// A directive at the panic a callee reaches covers every callback that
+	// reaches it: an assertion in a shared helper is one decision, not one
+	// per callback.
+	if len(s.chain) > 0 && s.root.IsValid() && c.v.Ignored(s.root, c.pass.Analyzer.Name) {
+		return
+	}
 	name := fd.Name.Name
 	msg := fmt.Sprintf("%s is exported to C and may panic here (%s) with no deferred recover in place: the panic unwinds past the C frames that called %s without running them, so C's cleanup after the callback (unlock, free, error path) is skipped, and if no Go code above recovers, the process dies (runtime/cgocall.go: the g0 and goroutine stacks are unwound in lock step). Defer a function that recovers at the top of %s and returns an error code C can handle",
 		name, s.what, name, name)
