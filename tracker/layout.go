@@ -38,6 +38,20 @@ type Layout struct {
 // frame pointer the tracker starts its walk from.
 const minGoMinor = 23
 
+// ErrNoCgo is wrapped by Inspect's (and so Run's) error for a Go binary
+// without cgo: it has no C code whose memory could be tracked. cgoguard
+// test runs such test binaries untracked.
+var ErrNoCgo = errors.New("no cgo in this binary: no C memory to track")
+
+func hasSymbol(syms []elf.Symbol, name string) bool {
+	for _, s := range syms {
+		if s.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
 // Inspect computes the Layout of binary. symbols, if not empty, names an
 // unstripped copy of the same build to read symbols and DWARF from.
 func Inspect(binary, symbols string) (*Layout, error) {
@@ -68,7 +82,7 @@ func Inspect(binary, symbols string) (*Layout, error) {
 		return nil, fmt.Errorf("%s: %v", binary, err)
 	}
 	if cgo := buildSetting(bi, "CGO_ENABLED"); cgo == "0" {
-		return nil, fmt.Errorf("%s: built with CGO_ENABLED=0: no C code, nothing to track", binary)
+		return nil, fmt.Errorf("%s: built with CGO_ENABLED=0: %w", binary, ErrNoCgo)
 	}
 	hasInterp := false
 	var tls *elf.Prog
@@ -81,6 +95,12 @@ func Inspect(binary, symbols string) (*Layout, error) {
 		}
 	}
 	if !hasInterp {
+		// A Go program that uses no cgo is linked statically even with
+		// CGO_ENABLED=1: runtime/cgo (x_cgo_init) tells it from a cgo
+		// program linked with -static.
+		if syms, err := bf.Symbols(); err == nil && !hasSymbol(syms, "x_cgo_init") {
+			return nil, fmt.Errorf("%s: runtime/cgo not linked: %w", binary, ErrNoCgo)
+		}
 		return nil, fmt.Errorf("%s: statically linked: LD_PRELOAD cannot interpose its malloc", binary)
 	}
 	if tls == nil {

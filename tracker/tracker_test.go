@@ -3,6 +3,7 @@ package tracker
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -416,8 +417,22 @@ func TestRefusals(t *testing.T) {
 	if msg, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("%v\n%s", err, msg)
 	}
-	if _, err := Inspect(nocgo, ""); err == nil || !strings.Contains(err.Error(), "CGO_ENABLED=0") {
+	if _, err := Inspect(nocgo, ""); err == nil || !strings.Contains(err.Error(), "CGO_ENABLED=0") || !errors.Is(err, ErrNoCgo) {
 		t.Fatalf("cgo-less binary: %v", err)
+	}
+	// The same program with CGO_ENABLED=1 is static too, without runtime/cgo.
+	cmd = exec.Command("go", "build", "-o", nocgo+"1", "./testdata/nocgo")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=1")
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%v\n%s", err, msg)
+	}
+	if _, err := Inspect(nocgo+"1", ""); !errors.Is(err, ErrNoCgo) {
+		t.Fatalf("pure-Go binary built with CGO_ENABLED=1: %v", err)
+	}
+	// A cgo program linked with -static has runtime/cgo: a refusal, not ErrNoCgo.
+	static := program(t, "prog", "-ldflags=-linkmode=external -extldflags=-static")
+	if _, err := Inspect(static, ""); err == nil || errors.Is(err, ErrNoCgo) || !strings.Contains(err.Error(), "statically linked") {
+		t.Fatalf("static cgo binary: %v", err)
 	}
 }
 

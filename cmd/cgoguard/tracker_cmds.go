@@ -24,7 +24,8 @@ var testCommand = &command{
 (go test -exec "cgoguard run ..."). Each test binary that leaks C memory, frees a
 block twice, frees a pointer that is not a live C block, or writes to a block after
 freeing it fails, and its report names the Go file:line that allocated (and freed)
-the block. Tests using tracker.VerifyNone check each test on its own.
+the block. Tests using tracker.VerifyNone check each test on its own. Test
+binaries without cgo run untracked.
 
 Tracker flags (all other flags and arguments go to go test; -count=1 is added
 unless given, so cached results do not hide a run):
@@ -137,6 +138,9 @@ type execReport struct {
 	Signal   string            `json:"signal,omitempty"`
 	Reports  []*tracker.Report `json:"reports"`
 	Error    string            `json:"error,omitempty"`
+	// Untracked says why the binary ran without the tracker (a test
+	// package without cgo): nothing to track, not an error.
+	Untracked string `json:"untracked,omitempty"`
 }
 
 func runRun(args []string, stdout, stderr io.Writer) int {
@@ -176,6 +180,11 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 		o.Stdout, o.Stderr = stdout, stderr
 	}
 	res, err := tracker.Run(context.Background(), rest[0], rest[1:], o)
+	if *execDir != "" && errors.Is(err, tracker.ErrNoCgo) {
+		// go test ./... reaches pure-Go packages too: run them as go
+		// test would, untracked.
+		return runUntracked(*execDir, rest, stdout, stderr, err)
+	}
 	if *execDir != "" {
 		writeExecReport(*execDir, rest[0], res, err)
 	}
@@ -225,6 +234,33 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 		return exitFindings
 	}
 	return exitClean
+}
+
+// runUntracked runs a test binary that has no cgo as go test would, and
+// records that it was not tracked.
+func runUntracked(dir string, argv []string, stdout, stderr io.Writer, why error) int {
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, stdout, stderr
+	err := cmd.Run()
+	er := execReport{Binary: argv[0], Untracked: why.Error()}
+	er.Dir, _ = os.Getwd()
+	var ee *exec.ExitError
+	switch {
+	case errors.As(err, &ee):
+		er.ExitCode = ee.ExitCode()
+	case err != nil:
+		er.Error = err.Error()
+	}
+	b, _ := json.Marshal(er)
+	if f, ferr := os.CreateTemp(dir, "report-*.json"); ferr == nil {
+		f.Write(b)
+		f.Close()
+	}
+	if err != nil && !errors.As(err, &ee) {
+		fmt.Fprintln(stderr, "cgoguard run:", err)
+		return exitError
+	}
+	return er.ExitCode
 }
 
 func writeExecReport(dir, binary string, res *tracker.Result, err error) {
@@ -284,7 +320,18 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 	defer os.RemoveAll(reports)
 	execArgs := []string{self, "run", "-exec-report-dir=" + reports}
 	for _, a := range ours {
-		if a != "-json" && a != "--json" && !strings.HasPrefix(a, "-profile") && !strings.HasPrefix(a, "--profile") {
+		switch {
+		case a == "-json" || a == "--json" || strings.HasPrefix(a, "-profile") || strings.HasPrefix(a, "--profile"):
+		case strings.HasPrefix(strings.TrimLeft(a, "-"), "suppressions="):
+			// go test runs each binary in its package's directory: a
+			// relative path must be made absolute here.
+			abs, err := filepath.Abs(a[strings.Index(a, "=")+1:])
+			if err != nil {
+				fmt.Fprintln(stderr, "cgoguard test:", err)
+				return exitError
+			}
+			execArgs = append(execArgs, "-suppressions="+abs)
+		default:
 			execArgs = append(execArgs, a)
 		}
 	}
@@ -324,9 +371,13 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "cgoguard test:", err)
 		return exitError
 	}
-	findings, binaries, trackerErrs := 0, 0, 0
+	findings, binaries, untracked, trackerErrs := 0, 0, 0, 0
 	for _, er := range ers {
-		binaries++
+		if er.Untracked != "" {
+			untracked++
+		} else {
+			binaries++
+		}
 		if er.Error != "" {
 			trackerErrs++
 		}
@@ -339,7 +390,11 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 		enc.SetIndent("", "  ")
 		enc.Encode(ers)
 	} else {
-		fmt.Fprintf(stderr, "cgoguard test: %d test binar%s tracked, %d finding%s\n", binaries, map[bool]string{true: "y", false: "ies"}[binaries == 1], findings, map[bool]string{true: "", false: "s"}[findings == 1])
+		fmt.Fprintf(stderr, "cgoguard test: %d test binar%s tracked, %d finding%s", binaries, map[bool]string{true: "y", false: "ies"}[binaries == 1], findings, map[bool]string{true: "", false: "s"}[findings == 1])
+		if untracked > 0 {
+			fmt.Fprintf(stderr, "; %d without cgo, run untracked", untracked)
+		}
+		fmt.Fprintln(stderr)
 	}
 	switch {
 	case trackerErrs > 0:

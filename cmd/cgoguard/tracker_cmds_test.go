@@ -175,3 +175,44 @@ func TestSafePackagesUnderTracker(t *testing.T) {
 		t.Fatalf("cgoguard test ./safe/...: exit %d\n%s", code, stderr)
 	}
 }
+
+// TestTrackerTestPureGo: a test package without cgo runs untracked (go
+// test ./... reaches such packages), and its failures still count.
+func TestTrackerTestPureGo(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs go test under the tracker")
+	}
+	bin := buildCLI(t)
+	pkg := "./cmd/cgoguard/testdata/purego"
+	_, stderr, code := runCLI(t, bin, nil, "test", pkg, "./tracker/testdata/leakypkg")
+	if code != exitClean || !strings.Contains(stderr, "1 test binary tracked, 0 findings; 1 without cgo, run untracked") {
+		t.Fatalf("pure-Go package: exit %d\n%s", code, stderr)
+	}
+	stdout, stderr, code := runCLI(t, bin, []string{"PUREGO=fail"}, "test", pkg)
+	if code != exitFindings || !strings.Contains(stdout, "Double(2) = 4, want 5") {
+		t.Fatalf("failing pure-Go test: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+}
+
+// TestTrackerTestRelativeSuppressions: -suppressions names a file relative
+// to where cgoguard test runs, although go test runs each binary in its
+// package's directory.
+func TestTrackerTestRelativeSuppressions(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs go test under the tracker")
+	}
+	bin := buildCLI(t)
+	supp := filepath.Join(t.TempDir(), "leaky.supp")
+	if err := os.WriteFile(supp, []byte("leak:github.com/cgoguard/cgoguard/tracker/testdata/leakypkg.Leak\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	root, _ := filepath.Abs("../..")
+	rel, err := filepath.Rel(root, supp) // relative to where runCLI runs cgoguard
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, stderr, code := runCLI(t, bin, []string{"LEAKYPKG=leak"}, "test", "-suppressions", rel, "./tracker/testdata/leakypkg")
+	if code != exitClean {
+		t.Fatalf("suppressed leak: exit %d\n%s", code, stderr)
+	}
+}
