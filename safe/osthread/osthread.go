@@ -30,7 +30,10 @@
 //
 // Close waits for the calls already accepted, then ends the goroutine while it
 // is still locked, which makes the Go runtime terminate the OS thread, so
-// thread-local destructors in C run (pthread_key_create, C++ thread_local).
+// thread-local destructors in C run (pthread_key_create, C++ thread_local),
+// and returns once the thread has exited, so they have run by then. A Thread
+// is never the process's main thread: Go does not end that one, so its
+// thread-local state would never be freed.
 //
 // # Latency
 //
@@ -51,6 +54,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"runtime"
 	"runtime/debug"
 	"sync"
@@ -143,6 +147,18 @@ func (t *Thread) loop(started chan struct{}) {
 	// Never unlocked: when this goroutine returns, the runtime ends the thread
 	// instead of handing it back to the scheduler with odd C state on it.
 	runtime.LockOSThread()
+	if syscall.Gettid() == syscall.Getpid() {
+		// The main thread, which the runtime never ends (a locked goroutine
+		// exiting there only wedges it). Move to a goroutine started while
+		// this one still holds the main thread, so it cannot land there,
+		// and let go of the main thread once that one has its own.
+		moved := make(chan struct{})
+		go t.loop(moved)
+		<-moved
+		runtime.UnlockOSThread()
+		close(started)
+		return
+	}
 	t.tid = syscall.Gettid()
 	close(started)
 	defer close(t.exited)
@@ -330,5 +346,23 @@ func (t *Thread) Close() error {
 	}
 	t.mu.Unlock()
 	<-t.exited
-	return nil
+	return t.waitGone()
+}
+
+// waitGone waits until the OS thread has exited. The runtime ends it after
+// the goroutine has returned, on its own schedule; until then C's
+// thread-local destructors may still be running.
+func (t *Thread) waitGone() error {
+	task := fmt.Sprintf("/proc/self/task/%d", t.tid)
+	if _, err := os.Stat("/proc/self/task"); err != nil {
+		return nil // no procfs: nothing to watch
+	}
+	for d, waited := 10*time.Microsecond, time.Duration(0); waited < 10*time.Second; waited += d {
+		if _, err := os.Stat(task); os.IsNotExist(err) {
+			return nil
+		}
+		time.Sleep(d)
+		d = min(2*d, 10*time.Millisecond)
+	}
+	return fmt.Errorf("osthread: thread %d has not exited 10 s after its goroutine ended", t.tid)
 }

@@ -154,13 +154,46 @@ func TestCloseEndsTheThread(t *testing.T) {
 		t.Fatalf("Do after Close = %v", err)
 	}
 	th.Close() // idempotent
-	for range 1000 {
-		if _, err := os.Stat(task); os.IsNotExist(err) {
-			return
-		}
-		time.Sleep(time.Millisecond)
+	if _, err := os.Stat(task); !os.IsNotExist(err) {
+		t.Fatalf("thread %d still exists after Close returned: %v", th.TID(), err)
 	}
-	t.Fatalf("thread %d still exists after Close", th.TID())
+}
+
+// TestCloseRunsThreadLocalDestructors: C per-thread state armed on the
+// thread has been destroyed when Close returns, on every one of many
+// threads (the runtime ends a thread after its goroutine, on its own time).
+func TestCloseRunsThreadLocalDestructors(t *testing.T) {
+	for i := range 20 {
+		before := ctest.TLSDestroyed()
+		th := New(Spin(0))
+		if err := th.Do(context.Background(), ctest.TLSArm); err != nil {
+			t.Fatal(err)
+		}
+		if err := th.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if got := ctest.TLSDestroyed() - before; got != 1 {
+			t.Fatalf("thread %d (round %d): %d destructors had run when Close returned, want 1", th.TID(), i, got)
+		}
+	}
+}
+
+// TestNeverMainThread: the main thread is idle while tests run, so the
+// scheduler hands it goroutines; a Thread must never be it, since Go never
+// ends the main thread and Close could not free its C state.
+func TestNeverMainThread(t *testing.T) {
+	for range 50 {
+		th := New(Spin(0))
+		tid := th.TID()
+		var ran int
+		if err := th.Do(context.Background(), func() { ran = ctest.Gettid() }); err != nil {
+			t.Fatal(err)
+		}
+		th.Close()
+		if tid == os.Getpid() || ran != tid {
+			t.Fatalf("Thread TID %d, ran on %d, process %d", tid, ran, os.Getpid())
+		}
+	}
 }
 
 func TestGoexitClosesThread(t *testing.T) {

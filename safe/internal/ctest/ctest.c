@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include "ctest.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
@@ -58,6 +59,18 @@ static __thread char last_error[128];
 void ctest_fail(const char *msg) { snprintf(last_error, sizeof last_error, "%s", msg); }
 const char *ctest_last_error(void) { return last_error; }
 int ctest_gettid(void) { return (int)syscall(SYS_gettid); }
+
+static pthread_key_t tls_key;
+static pthread_once_t tls_once = PTHREAD_ONCE_INIT;
+static atomic_int tls_destroyed;
+static void tls_destroy(void *p) { (void)p; atomic_fetch_add(&tls_destroyed, 1); }
+static void tls_make_key(void) { pthread_key_create(&tls_key, tls_destroy); }
+void ctest_tls_arm(void) {
+	pthread_once(&tls_once, tls_make_key);
+	static int marker;
+	pthread_setspecific(tls_key, &marker);
+}
+int ctest_tls_destroyed(void) { return atomic_load(&tls_destroyed); }
 
 static atomic_int flag;
 

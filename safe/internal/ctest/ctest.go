@@ -81,6 +81,13 @@ func LastError() string { return C.GoString(C.ctest_last_error()) }
 // Gettid returns the Linux thread id of the calling OS thread, read in C.
 func Gettid() int { return int(C.ctest_gettid()) }
 
+// TLSArm gives the calling thread C thread-local state whose destructor
+// counts in TLSDestroyed when the thread exits.
+func TLSArm() { C.ctest_tls_arm() }
+
+// TLSDestroyed is how many thread-local destructors armed by TLSArm have run.
+func TLSDestroyed() int { return int(C.ctest_tls_destroyed()) }
+
 // WaitFlag blocks in C until SetFlag is called or timeoutMS passes; it
 // reports whether the flag was set.
 func WaitFlag(timeoutMS int) bool { return C.ctest_wait_flag(C.unsigned(timeoutMS)) != 0 }

@@ -56,4 +56,11 @@ void ctest_clear_flag(void);
 // Calls back into Go with a handle, as a C library calls a registered callback.
 void ctest_call_with_handle(uintptr_t h);
 
+// Gives the calling thread per-thread C state with a destructor, as a C
+// library's thread-local cache has; the destructor runs when the thread exits.
+void ctest_tls_arm(void);
+
+// How many such destructors have run.
+int ctest_tls_destroyed(void);
+
 #endif
