@@ -149,6 +149,23 @@ func BenchmarkSQLite(b *testing.B) {
 	}
 	b.Run("lazy", func(b *testing.B) { run(b, false) })
 	b.Run("whole-file", func(b *testing.B) { run(b, true) })
+	// What lockdomains adds when it must look: the thread start routines
+	// (found through sqlite3ThreadCreate) with their accesses, and the
+	// accesses of every C function go-sqlite3 calls.
+	b.Run("lazy+locks", func(b *testing.B) {
+		for range b.N {
+			m := Load(Options{Dir: dir}, []Preamble{pre}, files)
+			for _, fn := range calls {
+				m.Func(fn)
+			}
+			if ts := m.ThreadStarts(); len(ts) != 3 {
+				b.Fatalf("thread starts: %d", len(ts))
+			}
+			for _, fn := range calls {
+				m.Accesses(fn)
+			}
+		}
+	})
 }
 
 // goPreamble returns the cgo preamble of a Go file, with its lines as cgo

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/cgoguard/cgoguard/knowledge"
 )
 
 // accessFacts renders accesses canonically, one per entry, in order:
@@ -252,5 +254,32 @@ int unrelated(void) { return g; }
 	}
 	if p := m.Problems(); len(p) > 0 {
 		t.Errorf("problems: %v", p)
+	}
+}
+
+// TestConfiguredLocks: a library's own lock functions and thread starter,
+// known only from a configuration, count like pthread's.
+func TestConfiguredLocks(t *testing.T) {
+	cfg, err := knowledge.ParseConfig([]byte(`{"locks": {"lib_enter": "lock", "lib_leave": "unlock"}, "threadCreators": {"lib_spawn": 1}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	src := lockPrelude + `struct lib_mutex;
+extern struct lib_mutex *big_lock;
+void lib_enter(struct lib_mutex *);
+void lib_leave(struct lib_mutex *);
+int lib_spawn(void *ctx, void (*fn)(void *));
+static void task(void *ctx) { lib_enter(big_lock); g++; lib_leave(big_lock); }
+int start(void) { return lib_spawn(0, task); }
+`
+	files := writeFiles(t, dir, map[string]string{"a.c": src})
+	m := Load(Options{Dir: dir, DB: knowledge.Base.With(cfg)}, nil, files)
+	ts := m.ThreadStarts()
+	if len(ts) != 1 || ts[0].Routine != "task" {
+		t.Fatalf("thread starts: %+v", ts)
+	}
+	if got := accessFacts(ts[0].Accesses); got != "big_lock:r[]{} g:rw[*big_lock]{*big_lock} big_lock:r[*big_lock]{*big_lock}" {
+		t.Errorf("task: %s", got)
 	}
 }

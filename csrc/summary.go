@@ -573,7 +573,7 @@ func (m *Model) base(n *fnNode) *Func {
 	for _, i := range m.db.TakesOwnership(n.name) {
 		setParam(&f.FreesParam, i, fmt.Sprintf("%s takes ownership of its argument %d (configuration)", n.name, i), token.Position{})
 	}
-	if tc, ok := m.db.ThreadCreator(n.name); ok {
+	if tc, ok := m.db.ThreadCreator(n.name); ok && tc.Arg >= 0 {
 		setStore(f, tc.Arg, tGlobal, where{}, &Evidence{Via: via, Note: fmt.Sprintf("%s hands its argument %d to the new thread", n.name, tc.Arg)})
 	}
 	if d, ok := m.attrDeallocs[n.name]; ok {

@@ -16,15 +16,26 @@ import (
 //	  "deallocators":   {"sqlite3_free": 0, "zmq_msg_close": 0},
 //	  "takesOwnership": {"lib_adopt_buffer": [0]},
 //	  "blocking":       ["lib_wait_for_event"],
-//	  "threadLocal":    ["lib_last_error"]
+//	  "threadLocal":    ["lib_last_error"],
+//	  "locks":          {"lib_mutex_enter": "lock", "lib_mutex_leave": "unlock", "lib_mutex_try": "trylock"},
+//	  "threadCreators": {"lib_thread_start": 1}
 //	}
+//
+// locks names functions that take ("lock"), release ("unlock") or try to
+// take ("trylock": 0 on success) the lock their first argument points to;
+// threadCreators names functions that start a thread running the function
+// passed as the given argument.
 type Config struct {
 	Allocators     map[string]string `json:"allocators"`
 	Deallocators   map[string]int    `json:"deallocators"`
 	TakesOwnership map[string][]int  `json:"takesOwnership"`
 	Blocking       []string          `json:"blocking"`
 	ThreadLocal    []string          `json:"threadLocal"`
+	Locks          map[string]string `json:"locks"`
+	ThreadCreators map[string]int    `json:"threadCreators"`
 }
+
+var lockKinds = map[string]LockKind{"lock": Lock, "unlock": Unlock, "trylock": TryLock}
 
 // ParseConfig decodes a config file's bytes; unknown fields are errors so that
 // a misspelt key does not silently change nothing.
@@ -43,6 +54,16 @@ func ParseConfig(data []byte) (*Config, error) {
 	for name, p := range c.Deallocators {
 		if p < 0 {
 			return nil, fmt.Errorf("deallocators: %s: negative argument index %d", name, p)
+		}
+	}
+	for name, k := range c.Locks {
+		if _, ok := lockKinds[k]; !ok {
+			return nil, fmt.Errorf("locks: %s: %q is not lock, unlock or trylock", name, k)
+		}
+	}
+	for name, p := range c.ThreadCreators {
+		if p < 0 {
+			return nil, fmt.Errorf("threadCreators: %s: negative argument index %d", name, p)
 		}
 	}
 	return &c, nil
@@ -95,6 +116,18 @@ func (db *DB) With(c *Config) *DB {
 	}
 	for _, t := range c.ThreadLocal {
 		n.threadLocalResults[t] = true
+	}
+	if n.locks == nil {
+		n.locks = map[string]LockOp{}
+	}
+	for name, k := range c.Locks {
+		n.locks[name] = LockOp{Name: name, Kind: lockKinds[k]}
+	}
+	if n.threadCreators == nil {
+		n.threadCreators = map[string]ThreadCreator{}
+	}
+	for name, p := range c.ThreadCreators {
+		n.threadCreators[name] = ThreadCreator{Name: name, Routine: p, Arg: -1}
 	}
 	return n
 }

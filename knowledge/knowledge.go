@@ -110,7 +110,7 @@ type LockOp struct {
 type ThreadCreator struct {
 	Name    string
 	Routine int    // the argument that is the start routine
-	Arg     int    // the argument handed to the start routine
+	Arg     int    // the argument handed to the start routine (kept by the thread), or -1 when not known
 	Join    string // the function that waits for the thread, given its handle as argument 0
 }
 
