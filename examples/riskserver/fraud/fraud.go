@@ -7,15 +7,16 @@
 package fraud
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"math"
 	"math/rand/v2"
 	"strconv"
 
-	"github.com/cgoguard/cgoguard/examples/riskserver/internal/cthread"
 	"github.com/cgoguard/cgoguard/examples/riskserver/schema"
 	"github.com/cgoguard/cgoguard/examples/riskserver/xgb"
+	"github.com/cgoguard/cgoguard/safe/osthread"
 )
 
 // Attribute names under which the schema and the reference sample are saved
@@ -120,7 +121,11 @@ func TrainSchema(c TrainConfig, sch schema.Schema) ([]byte, error) {
 	// until the thread ends (see package model).
 	var model []byte
 	var err error
-	cthread.Run(func() { model, err = train(c, sch) })
+	th := osthread.New()
+	defer th.Close() // returns once the thread and its per-thread state are gone
+	if derr := th.Do(context.Background(), func() { model, err = train(c, sch) }); derr != nil {
+		return nil, derr
+	}
 	return model, err
 }
 

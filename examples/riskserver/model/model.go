@@ -20,10 +20,10 @@
 // A Model therefore owns its threads: every C call on its booster runs on one
 // of its own locked OS threads (safe/osthread), the booster is freed on its
 // first thread, and then every thread is ended, which runs the C++
-// thread_local destructors that free the other threads' entries (package
-// cthread: never the main thread, which Go does not end, and waited for
-// until the OS thread is gone). The tracker finds nothing left after 3, 9
-// or 50 reloads under load.
+// thread_local destructors that free the other threads' entries
+// (osthread.Close returns once the OS thread is gone, and an osthread is
+// never the main thread, which Go does not end). The tracker finds nothing
+// left after 3, 9 or 50 reloads under load.
 //
 // # When a booster is freed
 //
@@ -43,7 +43,6 @@ import (
 	"sync/atomic"
 
 	"github.com/cgoguard/cgoguard/examples/riskserver/fraud"
-	"github.com/cgoguard/cgoguard/examples/riskserver/internal/cthread"
 	"github.com/cgoguard/cgoguard/examples/riskserver/schema"
 	"github.com/cgoguard/cgoguard/examples/riskserver/xgb"
 	"github.com/cgoguard/cgoguard/safe/cgate"
@@ -105,7 +104,7 @@ func Load(ctx context.Context, data []byte, o Options) (*Model, error) {
 	m := &Model{ID: nextID.Add(1), opts: o, idle: make(chan int, o.Threads), freed: make(chan struct{})}
 	m.refs.Store(1)
 	for i := range o.Threads {
-		m.threads = append(m.threads, cthread.New())
+		m.threads = append(m.threads, osthread.New())
 		m.idle <- i
 	}
 	var err error
@@ -201,10 +200,7 @@ func (m *Model) destroy() {
 		_ = m.threads[0].Do(context.Background(), func() { _ = m.booster.Close() })
 	}
 	for _, t := range m.threads {
-		t.Close() // all at once: they end in parallel
-	}
-	for _, t := range m.threads {
-		cthread.End(t) // and wait until each OS thread is gone (see cthread.End)
+		t.Close() // returns once the OS thread, and its thread_local state, is gone
 	}
 	if m.afterFree != nil {
 		m.afterFree(m)

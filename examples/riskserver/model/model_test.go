@@ -14,9 +14,9 @@ import (
 	"time"
 
 	"github.com/cgoguard/cgoguard/examples/riskserver/fraud"
-	"github.com/cgoguard/cgoguard/examples/riskserver/internal/cthread"
 	"github.com/cgoguard/cgoguard/examples/riskserver/schema"
 	"github.com/cgoguard/cgoguard/examples/riskserver/xgb"
+	"github.com/cgoguard/cgoguard/safe/osthread"
 	"github.com/cgoguard/cgoguard/tracker"
 )
 
@@ -74,7 +74,12 @@ func direct(t *testing.T, model []byte, rows []float32) []float32 {
 	// keep state per thread (see the package doc).
 	var p []float32
 	var err error
-	cthread.Run(func() { p, err = predictDirect(model, rows) })
+	th := osthread.New() // a thread of its own, ended (with XGBoost's per-thread state) by Close
+	derr := th.Do(context.Background(), func() { p, err = predictDirect(model, rows) })
+	th.Close()
+	if derr != nil {
+		t.Fatal(derr)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
