@@ -28,7 +28,8 @@ type Deallocator struct {
 	Param int // index of the argument released
 }
 
-// Base is the built-in knowledge: libc and cgo's own pseudo-functions.
+// Base is the built-in knowledge: libc, cgo's own pseudo-functions, and facts
+// about other C libraries that a test here has verified.
 var Base = &DB{
 	allocators: index([]Allocator{
 		{Name: "CString", Dealloc: "free", SizeArg: -1, CountArg: -1, NulTerminated: true, Builtin: true},
@@ -62,7 +63,12 @@ var Base = &DB{
 		"pthread_join", "pthread_mutex_lock", "pthread_cond_wait", "pthread_cond_timedwait",
 		"pthread_rwlock_rdlock", "pthread_rwlock_wrlock", "pthread_barrier_wait", "sem_wait", "sem_timedwait",
 	),
-	threadLocalResults: set("strerror", "dlerror", "gai_strerror"),
+	threadLocalResults: set("strerror", "dlerror", "gai_strerror",
+		// XGBoost's C API keeps the last error per thread
+		// (examples/riskserver/xgb's TestLastErrorIsPerThread: two threads
+		// that fail each read their own message).
+		"XGBGetLastError",
+	),
 	locks: map[string]LockOp{
 		// POSIX mutexes, read-write locks and spin locks. A read lock counts as
 		// holding the lock: cgoguard asks whether a C thread's access is
