@@ -4,6 +4,7 @@ import (
 	"go/token"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -37,6 +38,8 @@ func FuzzLoad(f *testing.F) {
 		"\"unterminated\n'x\n/* unterminated",
 		"int f(void) { asm(\"nop\"); __asm__ volatile(\"\" ::: \"memory\"); return 0; }\n",
 		"#include \"_cgo_export.h\"\nGoInt f(GoSlice s) { return s.len; }\n",
+		prelude + "static pthread_mutex_t mu; static int g; static void *w(void *a) { pthread_mutex_lock(&mu); g++; pthread_mutex_unlock(&mu); return a; }\nint f(int x) { pthread_t t; if (pthread_mutex_trylock(&mu) == 0) { g = x; pthread_mutex_unlock(&mu); } switch (x) { case 1: goto out; default: g--; } out: return pthread_create(&t, 0, w, 0); }\n",
+		"struct s { int *p; } gs; int ga[4]; int f(int i) { again: ga[i] = *gs.p; gs.p[i]++; for (;;) { if (i--) continue; break; } do { i++; } while (i < 3); if (i > 9) goto again; return (&gs)->p[0]; }\n",
 	} {
 		f.Add(s)
 	}
@@ -93,6 +96,21 @@ func check(t *testing.T, m *Model, names map[string]bool) map[string]string {
 			t.Errorf("%s: owned without a deallocator", n)
 		}
 		m.Global(n)
+		for _, a := range m.Accesses(n) {
+			if len(a.Via) == 0 || a.Via[0] != n || a.Path == "" || a.Object == "" || !a.Read && !a.Write {
+				t.Errorf("%s: bad access %+v", n, a)
+			}
+		}
+	}
+	for _, ts := range m.ThreadStarts() {
+		if ts.Routine == "" || len(ts.Via) < 2 {
+			t.Errorf("bad thread start %+v", ts)
+		}
+	}
+	for _, p := range m.Problems() {
+		if strings.Contains(p, "internal error") {
+			t.Errorf("%s", p)
+		}
 	}
 	return out
 }

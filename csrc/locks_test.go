@@ -2,6 +2,7 @@ package csrc
 
 import (
 	"fmt"
+	"go/token"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -281,5 +282,34 @@ int start(void) { return lib_spawn(0, task); }
 	}
 	if got := accessFacts(ts[0].Accesses); got != "big_lock:r[]{} g:rw[*big_lock]{*big_lock} big_lock:r[*big_lock]{*big_lock}" {
 		t.Errorf("task: %s", got)
+	}
+}
+
+// TestThreadStartsInIncludedC: a preamble that #includes a library's .c
+// files (as bindings that build a bundled library do) starts the threads
+// those files start, and a lock helper taking the mutex as a parameter
+// names the caller's mutex.
+func TestThreadStartsInIncludedC(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{"lib/impl.c": `#include <pthread.h>
+static pthread_mutex_t hot_lock = PTHREAD_MUTEX_INITIALIZER;
+static int events;
+static void lk(pthread_mutex_t *m) { pthread_mutex_lock(m); }
+static void ulk(pthread_mutex_t *m) { pthread_mutex_unlock(m); }
+static void *monitor(void *arg) { lk(&hot_lock); events++; ulk(&hot_lock); return arg; }
+int lib_start(void) { pthread_t t; return pthread_create(&t, 0, monitor, 0); }
+`})
+	gofile := filepath.Join(dir, "p.go")
+	pre := Preamble{GoFile: gofile, Pos: token.Position{Filename: gofile, Line: 3}, Text: "#cgo CFLAGS: -I${SRCDIR}/lib\n#include \"impl.c\"\n"}
+	m := Load(Options{Dir: dir}, []Preamble{pre}, nil)
+	ts := m.ThreadStarts()
+	if len(ts) != 1 || ts[0].Routine != "monitor" {
+		t.Fatalf("thread starts: %+v; problems %v", ts, m.Problems())
+	}
+	if got := accessFacts(ts[0].Accesses); got != "events:rw[hot_lock]{hot_lock}" {
+		t.Errorf("monitor: %s", got)
+	}
+	if l := ts[0].Accesses[0].Held[0]; l.Evidence == nil || l.Evidence.Note != "lk(&hot_lock)" {
+		t.Errorf("lock evidence: %+v", l.Evidence)
 	}
 }
