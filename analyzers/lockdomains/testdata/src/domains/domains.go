@@ -77,6 +77,15 @@ static void *hitter(void *arg) { for (;;) hits++; return 0; }
 static void start_hitter(void) { pthread_t t; pthread_create(&t, 0, hitter, 0); }
 static long hits_get(void) { return hits; }
 
+// --- the wrong C lock, and the right one on some paths only.
+static pthread_mutex_t other_mu = PTHREAD_MUTEX_INITIALIZER;
+static void counter_set_other(long v) { pthread_mutex_lock(&other_mu); counter = v; pthread_mutex_unlock(&other_mu); }
+static void counter_set_maybe(long v, int locked) {
+	if (locked) pthread_mutex_lock(&c_mu);
+	counter = v;
+	if (locked) pthread_mutex_unlock(&c_mu);
+}
+
 // --- state set up before the thread that uses it is started.
 static pthread_mutex_t q_mu = PTHREAD_MUTEX_INITIALIZER;
 static int q_len;
@@ -198,6 +207,15 @@ func qStart() {
 	mu.Lock()
 	C.q_start()
 	C.q_reset_late() // want `C.q_reset_late writes C state q2_len with no C lock, under Go mutex mu only, while C threads running q2_worker`
+	mu.Unlock()
+}
+
+// setOther holds a C mutex, but not the threads' one: reported.
+// setMaybe may hold c_mu (when locked != 0): the model cannot tell, not reported.
+func setOther(v int64) {
+	mu.Lock()
+	C.counter_set_other(C.long(v)) // want `C.counter_set_other writes C state counter without c_mu, under Go mutex mu only`
+	C.counter_set_maybe(C.long(v), 1)
 	mu.Unlock()
 }
 
