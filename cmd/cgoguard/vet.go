@@ -127,6 +127,8 @@ func runVet(args []string, stdout, stderr io.Writer) int {
 	}
 	if *verbose {
 		env = append(env, "CGOGUARD_VERBOSE=1")
+		// The partial analysis runs in this process.
+		os.Setenv("CGOGUARD_VERBOSE", "1")
 	}
 	pkgs := fs.Args()
 	if len(pkgs) == 0 {
@@ -151,9 +153,14 @@ func runVet(args []string, stdout, stderr io.Writer) int {
 	}
 	// When go vet fails, its stderr names the packages it could not build or
 	// analyse: pass them on, one line each, and keep the others' findings.
-	// When it succeeds, stderr holds only C compiler warnings: shown with -v.
-	if runErr != nil || *verbose {
+	// When it succeeds, stderr holds only C compiler warnings and -v's
+	// analysis notes: shown with -v, and not problems.
+	if runErr != nil {
 		problems = append(vetProblems(errOut.String()), problems...)
+	} else if *verbose {
+		for _, n := range vetProblems(errOut.String()) {
+			fmt.Fprintln(stderr, n)
+		}
 	}
 	if runErr != nil {
 		// Packages go vet could not cgo-process: analyse their raw files.

@@ -240,3 +240,33 @@ func write(t *testing.T, dir, name, data string) {
 		t.Fatal(err)
 	}
 }
+
+// TestVerboseNotesAreNotProblems: -v prints analysis notes (here the
+// lockdomains note for a cgo call under a Go mutex), and a clean package
+// still exits 0.
+func TestVerboseNotesAreNotProblems(t *testing.T) {
+	bin := buildSelf(t)
+	dir := module(t, `package leaky
+
+/*
+static int counter;
+static void bump(void) { counter++; }
+*/
+import "C"
+
+import "sync"
+
+var mu sync.Mutex
+
+// Bump serialises a C library that is not thread-safe with a Go mutex: correct.
+func Bump() {
+	mu.Lock()
+	defer mu.Unlock()
+	C.bump()
+}
+`)
+	out, code := run(t, dir, bin, "vet", "-v", ".")
+	if code != exitClean || !strings.Contains(out, "lockdomains: 1 cgo calls under a Go mutex") {
+		t.Fatalf("vet -v on a clean package: exit %d\n%s", code, out)
+	}
+}
