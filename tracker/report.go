@@ -89,6 +89,9 @@ var DefaultSuppressions = []string{
 	"leak:net.",
 	"leak:os/user.",
 	"leak:(ld-linux-x86-64.so.2)",
+	// glibc's node for a C++ thread_local destructor, freed when the
+	// thread exits, which the threads of a process that ends never do.
+	"leak:__cxa_thread_atexit_impl",
 }
 
 // LoadSuppressions reads a suppression file: one pattern per line,

@@ -333,6 +333,22 @@ func TestDefaultSuppressions(t *testing.T) {
 	}
 }
 
+// TestThreadLocalDestructorNodeSuppressed: the list node glibc allocates
+// for a C++ thread_local destructor (here registered from C, as libstdc++
+// does) lives until the thread exits; by default it is not a leak.
+func TestThreadLocalDestructorNodeSuppressed(t *testing.T) {
+	prog := program(t, "prog")
+	res := run(t, prog, Options{NoDefaultSuppressions: true}, "tlsdtor")
+	f := only(t, res, KindLeak)
+	if !strings.Contains(text(res.Reports[0]), "__cxa_thread_atexit_impl") {
+		t.Fatalf("leak not from __cxa_thread_atexit_impl: %+v\n%s", f, text(res.Reports[0]))
+	}
+	res = run(t, prog, Options{}, "tlsdtor")
+	if rep := res.Reports[0]; len(rep.Findings) != 0 || rep.Suppressed != 1 {
+		t.Fatalf("default suppressions: %d findings, %d suppressed:\n%s", len(rep.Findings), rep.Suppressed, text(rep))
+	}
+}
+
 func TestCThreadNeedsAll(t *testing.T) {
 	prog := program(t, "prog")
 	// A C thread's malloc has no goroutine, and the thread's TLS vector

@@ -5,6 +5,7 @@ void *grow_chain(void);
 void *aligned(void);
 char *dup(const char *s);
 void c_thread_leak(void);
+void register_tls_dtor(void);
 void call_back(int n);
 size_t name_len(const char *s);
 void *grow_big(void);

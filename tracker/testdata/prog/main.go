@@ -208,6 +208,8 @@ func main() {
 			sampledRun()
 		case "cthread":
 			cthread()
+		case "tlsdtor":
+			C.register_tls_dtor()
 		case "child":
 			// A child running this same binary gets its own report.
 			cmd := exec.Command(os.Args[0], "cstring")
