@@ -186,7 +186,13 @@ func Build(fset *token.FileSet, cooked *types.Package, files []*ast.File, sizes 
 	if len(v.CgoFiles) > 0 && dir != "" {
 		cfiles = sourceFiles(dir)
 	}
-	v.C = csrc.Load(csrc.Options{DB: db, Dir: dir}, preambles, cfiles)
+	var exports []string
+	for _, fd := range FuncDecls(v.CgoFiles) {
+		if e := ExportName(fd); e != "" {
+			exports = append(exports, e)
+		}
+	}
+	v.C = csrc.Load(csrc.Options{DB: db, Dir: dir, Exports: exports}, preambles, cfiles)
 	v.preambles, v.cfiles = preambles, cfiles
 	v.indexIgnores()
 	return v, nil

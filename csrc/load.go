@@ -22,6 +22,9 @@ type Options struct {
 	DB     *knowledge.DB // facts about C library functions; nil means knowledge.Base
 	Dir    string        // the package directory: relative -I paths and ${SRCDIR} are resolved against it
 	CFLAGS []string      // extra C flags for every translation unit (e.g. from CGO_CFLAGS); -I, -D, -U, -include, -isystem, -iquote, -std are honoured
+	// Exports are the C names of the package's //export Go functions: the
+	// lockset analysis records the C calls of them (Model.Callbacks).
+	Exports []string
 }
 
 // Model is the C side of one cgo package. Load builds it cheaply (the sources
@@ -75,9 +78,11 @@ type Model struct {
 	attrDeallocs map[string]deallocAttr
 	declSeen     map[string]bool // name@pos of declInfos already recorded
 	globals      map[string]bool
-	threads      *[]*ThreadStart // ThreadStarts' answer, once computed
-	allBodies    bool            // every unit parsed with every body
-	epoch        int             // of the current call graph traversal
+	threads      *[]*ThreadStart  // ThreadStarts' answer, once computed
+	exports      map[string]bool  // Options.Exports
+	callbacks    *[]*CallbackCall // Callbacks' answer, once computed
+	allBodies    bool             // every unit parsed with every body
+	epoch        int              // of the current call graph traversal
 }
 
 // tuFlags are the package-wide C flags (cgo applies the #cgo CFLAGS/CPPFLAGS
@@ -135,6 +140,10 @@ func load(opts Options, preambles []Preamble, files []string, small int) *Model 
 		attrDeallocs: map[string]deallocAttr{},
 		declSeen:     map[string]bool{},
 		globals:      map[string]bool{},
+		exports:      map[string]bool{},
+	}
+	for _, e := range opts.Exports {
+		m.exports[e] = true
 	}
 	defer func() {
 		if r := recover(); r != nil {

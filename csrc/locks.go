@@ -475,6 +475,8 @@ type lockSum struct {
 	rel     []string
 	relAll  bool
 	mrel    []string
+	cbs     []*CallbackCall // calls of Go exports (callbacks.go)
+	takes   []taken         // locks taken, waiting for them
 }
 
 const (
@@ -495,7 +497,7 @@ func (m *Model) lockSummary(n *fnNode, depth int) *lockSum {
 	defer func() { n.lockBusy = false }()
 	m.succs(n)
 	ir, root := n.t.buildFlow(n.fd)
-	w := &lockWalker{m: m, n: n, ir: ir, depth: depth, labels: map[string]lstate{}, recs: map[recKey]*accRec{}}
+	w := &lockWalker{m: m, n: n, ir: ir, depth: depth, labels: map[string]lstate{}, recs: map[recKey]*accRec{}, cbs: map[recKey]*cbRec{}}
 	for pass := 0; pass < 8; pass++ {
 		w.changed = false
 		w.exits = lstate{}
@@ -519,6 +521,7 @@ func (m *Model) lockSummary(n *fnNode, depth int) *lockSum {
 		seen[key] = true
 		s.accs = append(s.accs, &a)
 	}
+	s.cbs, s.takes = w.callbackSummary(), w.takes
 	n.locks = s
 	return s
 }
@@ -602,6 +605,9 @@ type lockWalker struct {
 	cases   []lstate // entry states of the enclosing switches
 	recs    map[recKey]*accRec
 	order   []recKey
+	cbs     map[recKey]*cbRec // calls of Go exports (callbacks.go)
+	cbOrder []recKey
+	takes   []taken // locks taken, waiting for them (callbacks.go)
 }
 
 func (w *lockWalker) block(b *flowBlock, st lstate) lstate {
@@ -752,6 +758,7 @@ func (w *lockWalker) call(c *callSite, st lstate) lstate {
 		l := w.lockOf(c, c.args[op.Param])
 		switch op.Kind {
 		case knowledge.Lock:
+			w.take(l, op.Shared)
 			return st.lock(l)
 		case knowledge.TryLock:
 			st.may = addLock(st.may, l)
@@ -762,6 +769,10 @@ func (w *lockWalker) call(c *callSite, st lstate) lstate {
 		return st
 	}
 	g := w.n.callees[c.callee]
+	if w.m.exports[c.callee] && (g == nil || g.fd == nil) {
+		w.callback(c, st)
+		return st // Go code: its C locks are not the model's to see
+	}
 	if g == nil {
 		return st
 	}
@@ -770,27 +781,7 @@ func (w *lockWalker) call(c *callSite, st lstate) lstate {
 		return st
 	}
 	for i, a := range gs.accs {
-		in := lstate{live: true, may: st.may, rel: st.rel, relAll: st.relAll || a.relAll}
-		in.must = st.must
-		clear := a.relAll // the callee may release a lock it cannot name before the access
-		for _, id := range a.rel {
-			id, unknown := w.subID(c, id)
-			if unknown {
-				clear, in.relAll = true, true
-				continue
-			}
-			in.rel = addStr(in.rel, id)
-			in.must = dropMust(in.must, id)
-		}
-		if clear {
-			in.must = nil
-		}
-		for _, l := range privateLocks(a.Held) {
-			in.must = addLock(in.must, w.sub(c, l))
-		}
-		for _, l := range privateLocks(a.MayHold) {
-			in.may = addLock(in.may, w.sub(c, l))
-		}
+		in := w.calleeState(c, st, a.Held, a.MayHold, a.rel, a.relAll)
 		a := a
 		w.record(recKey{call: c, i: i}, func() *Access {
 			t := *a
@@ -798,6 +789,8 @@ func (w *lockWalker) call(c *callSite, st lstate) lstate {
 			return &t
 		}, in)
 	}
+	w.calleeCallbacks(c, st, gs)
+	w.calleeTakes(c, gs)
 	if gs.relAll {
 		st.must = nil
 		st.relAll = true
@@ -832,6 +825,34 @@ func (w *lockWalker) call(c *callSite, st lstate) lstate {
 		st.may = addLock(st.may, w.sub(c, l))
 	}
 	return st
+}
+
+// calleeState is the state at an event of a callee's summary (an access,
+// a callback call) that call c makes in state st: the callee's locks there
+// added, those it may release before it removed.
+func (w *lockWalker) calleeState(c *callSite, st lstate, held, may []Lock, rel []string, relAll bool) lstate {
+	in := lstate{live: true, may: st.may, rel: st.rel, relAll: st.relAll || relAll}
+	in.must = st.must
+	clear := relAll // the callee may release a lock it cannot name before the event
+	for _, id := range rel {
+		id, unknown := w.subID(c, id)
+		if unknown {
+			clear, in.relAll = true, true
+			continue
+		}
+		in.rel = addStr(in.rel, id)
+		in.must = dropMust(in.must, id)
+	}
+	if clear {
+		in.must = nil
+	}
+	for _, l := range privateLocks(held) {
+		in.must = addLock(in.must, w.sub(c, l))
+	}
+	for _, l := range privateLocks(may) {
+		in.may = addLock(in.may, w.sub(c, l))
+	}
+	return in
 }
 
 // sub returns a callee's lock seen from the analysed function at call c:

@@ -76,10 +76,10 @@ var Base = &DB{
 		"pthread_mutex_lock":       {Name: "pthread_mutex_lock", Kind: Lock},
 		"pthread_mutex_unlock":     {Name: "pthread_mutex_unlock", Kind: Unlock},
 		"pthread_mutex_trylock":    {Name: "pthread_mutex_trylock", Kind: TryLock},
-		"pthread_rwlock_rdlock":    {Name: "pthread_rwlock_rdlock", Kind: Lock},
+		"pthread_rwlock_rdlock":    {Name: "pthread_rwlock_rdlock", Kind: Lock, Shared: true},
 		"pthread_rwlock_wrlock":    {Name: "pthread_rwlock_wrlock", Kind: Lock},
 		"pthread_rwlock_unlock":    {Name: "pthread_rwlock_unlock", Kind: Unlock},
-		"pthread_rwlock_tryrdlock": {Name: "pthread_rwlock_tryrdlock", Kind: TryLock},
+		"pthread_rwlock_tryrdlock": {Name: "pthread_rwlock_tryrdlock", Kind: TryLock, Shared: true},
 		"pthread_rwlock_trywrlock": {Name: "pthread_rwlock_trywrlock", Kind: TryLock},
 		"pthread_spin_lock":        {Name: "pthread_spin_lock", Kind: Lock},
 		"pthread_spin_unlock":      {Name: "pthread_spin_unlock", Kind: Unlock},
@@ -109,6 +109,9 @@ type LockOp struct {
 	Name  string
 	Kind  LockKind
 	Param int // the argument that points to the lock (0 for every POSIX lock function)
+	// Shared is set for a read lock: two holders of it in read mode do not
+	// wait for each other (glibc's default read-write locks prefer readers).
+	Shared bool
 }
 
 // ThreadCreator describes a C function that starts a thread running a

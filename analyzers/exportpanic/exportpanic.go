@@ -69,7 +69,7 @@ func run(pass *analysis.Pass) (any, error) {
 			if fn, ok := v.Info.Defs[fd.Name].(*types.Func); ok {
 				c.decls[fn] = fd
 			}
-			if exportName(fd) != "" {
+			if cgoview.ExportName(fd) != "" {
 				exported = append(exported, fd)
 			}
 		}
@@ -96,21 +96,6 @@ func run(pass *analysis.Pass) (any, error) {
 		}
 	}
 	return nil, nil
-}
-
-// exportName returns the C name of an //export function, "" otherwise.
-func exportName(fd *ast.FuncDecl) string {
-	if fd.Doc == nil || fd.Recv != nil {
-		return ""
-	}
-	for _, c := range fd.Doc.List {
-		if rest, ok := strings.CutPrefix(c.Text, "//export "); ok {
-			if f := strings.Fields(rest); len(f) > 0 {
-				return f[0]
-			}
-		}
-	}
-	return ""
 }
 
 // firstUnprotected returns the first panic site of body that some path
@@ -271,30 +256,7 @@ func qualified(fn *types.Func) string {
 }
 
 // callee returns the statically called function or method.
-func (c *checker) callee(call *ast.CallExpr) *types.Func {
-	switch fun := ast.Unparen(call.Fun).(type) {
-	case *ast.Ident:
-		fn, _ := c.v.Info.Uses[fun].(*types.Func)
-		return fn
-	case *ast.SelectorExpr:
-		if _, ok := c.v.CName(fun); ok {
-			return nil
-		}
-		if sel := c.v.Info.Selections[fun]; sel != nil {
-			if sel.Kind() != types.MethodVal {
-				return nil
-			}
-			fn, _ := sel.Obj().(*types.Func)
-			if fn != nil && types.IsInterface(sel.Recv()) {
-				return nil // dynamic
-			}
-			return fn
-		}
-		fn, _ := c.v.Info.Uses[fun.Sel].(*types.Func)
-		return fn
-	}
-	return nil
-}
+func (c *checker) callee(call *ast.CallExpr) *types.Func { return c.v.StaticCallee(call) }
 
 func (c *checker) isPanicBuiltin(call *ast.CallExpr) bool {
 	id, ok := ast.Unparen(call.Fun).(*ast.Ident)

@@ -419,18 +419,11 @@ func (k *checker) callee(call *ast.CallExpr) *types.Func {
 	return fn.Origin()
 }
 
-// pseudo are cgo's Go-side helpers: they touch no C state.
-var pseudo = map[string]bool{"GoString": true, "GoStringN": true, "GoBytes": true, "CString": true, "CBytes": true, "malloc": true, "free": true}
-
 // isCgoCall reports a call of a C function (not a conversion C.int(x), not
 // one of cgo's helpers).
 func (k *checker) isCgoCall(call *ast.CallExpr) bool {
-	name, ok := k.v.CCall(call)
-	if !ok || pseudo[name] {
-		return false
-	}
-	tv, ok := k.v.Info.Types[call.Fun]
-	return !ok || !tv.IsType()
+	_, ok := k.v.CFuncCall(call)
+	return ok
 }
 
 // report matches the cgo calls made under a Go lock against the C threads'
