@@ -5,7 +5,7 @@
 // hits every variant alike; it prints the median of each variant's
 // in-process figures (wall ns/op and CPU ns/op) as a Markdown table.
 //
-//	go run ./bench/tracker/compare [-rounds 5] [-workload cstring|zlib|all]
+//	go run ./bench/tracker/compare [-rounds 5] [-workload cstring|zlib|xgboost|all]
 package main
 
 import (
@@ -35,6 +35,7 @@ type workload struct {
 var workloads = []workload{
 	{"cstring", "./bench/tracker/cstring", []string{"-n", "2000000"}, []string{"-n", "100000"}},
 	{"zlib", "./bench/tracker/zlib", []string{"-rounds", "2"}, []string{"-rounds", "1"}},
+	{"xgboost", "./bench/tracker/xgboost", []string{"-n", "20000"}, []string{"-n", "300"}},
 }
 
 type variant struct {
@@ -69,7 +70,7 @@ func valgrind(ctx context.Context, bin, _ string, args []string) ([]byte, error)
 
 func main() {
 	rounds := flag.Int("rounds", 5, "interleaved rounds")
-	only := flag.String("workload", "all", "cstring, zlib or all")
+	only := flag.String("workload", "all", "cstring, zlib, xgboost or all")
 	flag.Parse()
 	dir, err := os.MkdirTemp("", "tracker-bench-")
 	check(err)
