@@ -6,6 +6,7 @@ import (
 	"golang.org/x/tools/go/analysis"
 
 	"github.com/cgoguard/cgoguard/analyzers/blockingfanout"
+	"github.com/cgoguard/cgoguard/analyzers/callbacklock"
 	"github.com/cgoguard/cgoguard/analyzers/cdoublefree"
 	"github.com/cgoguard/cgoguard/analyzers/cmemleak"
 	"github.com/cgoguard/cgoguard/analyzers/coverread"
@@ -32,6 +33,7 @@ func All() []*analysis.Analyzer {
 		finalizerclose.Analyzer,
 		gopointerkept.Analyzer,
 		blockingfanout.Analyzer,
+		callbacklock.Analyzer,
 		cthreadlocal.Analyzer,
 		handlepin.Analyzer,
 		nestedgopointer.Analyzer,
