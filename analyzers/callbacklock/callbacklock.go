@@ -120,6 +120,8 @@ type checker struct {
 	makes    map[types.Object][]bool // channel X: for each make assigned to it, whether unbuffered
 	rangeX   map[ast.Expr]bool       // expressions ranged over
 	acq      map[string][]csrc.Acquisition
+	callsE   map[string]bool       // C functions that call an export under a C lock
+	closedE  map[types.Object]bool // channels closed, on every path, before a cgo call of one of them
 }
 
 func run(pass *analysis.Pass) (any, error) {
@@ -140,45 +142,50 @@ func run(pass *analysis.Pass) (any, error) {
 	// The common case ends here: no C function calls an export holding a
 	// C lock the model can name.
 	under := map[string][]*csrc.CallbackCall{}
+	called := map[string]bool{}
 	for _, cb := range v.C.Callbacks() {
+		called[cb.Export] = true
 		if named(cb.Held) {
 			under[cb.Export] = append(under[cb.Export], cb)
 		}
 	}
-	if os.Getenv("CGOGUARD_VERBOSE") != "" {
-		// A note for cgoguard vet -v: what the check had to match.
-		var names []string
-		for e := range under {
-			names = append(names, e)
-		}
-		sort.Strings(names)
-		fmt.Fprintf(os.Stderr, "cgoguard: %s: callbacklock: %d exports; called by C under a C lock: %s\n",
-			pass.Pkg.Path(), len(exports), strings.Join(names, " "))
-	}
-	if len(under) == 0 {
-		return nil, nil
-	}
-	k := &checker{pass: pass, v: v, funcs: map[*types.Func]*ast.FuncDecl{}, direct: map[*types.Func][]*blocking{},
-		blocks: map[*types.Func][]*blocking{}, escaped: map[types.Object]bool{}, makes: map[types.Object][]bool{},
-		rangeX: map[ast.Expr]bool{}, acq: map[string][]csrc.Acquisition{}}
-	for _, fd := range decls {
-		if fn, ok := v.Info.Defs[fd.Name].(*types.Func); ok {
-			k.funcs[fn] = fd
-		}
-	}
-	k.summarise()
-	var waits []*blocking
 	names := make([]string, 0, len(under))
 	for e := range under {
 		names = append(names, e)
 	}
 	sort.Strings(names)
-	for _, e := range names {
-		fn, _ := v.Info.Defs[exports[e].Name].(*types.Func)
-		waits = append(waits, k.blocks[fn]...)
+	k := &checker{pass: pass, v: v, funcs: map[*types.Func]*ast.FuncDecl{}, direct: map[*types.Func][]*blocking{},
+		blocks: map[*types.Func][]*blocking{}, escaped: map[types.Object]bool{}, makes: map[types.Object][]bool{},
+		rangeX: map[ast.Expr]bool{}, acq: map[string][]csrc.Acquisition{}, callsE: map[string]bool{}, closedE: map[types.Object]bool{}}
+	for _, cbs := range under {
+		for _, cb := range cbs {
+			k.callsE[cb.Caller] = true
+		}
+	}
+	var waits []*blocking
+	var blockers []string
+	if len(under) > 0 {
+		for _, fd := range decls {
+			if fn, ok := v.Info.Defs[fd.Name].(*types.Func); ok {
+				k.funcs[fn] = fd
+			}
+		}
+		k.summarise()
+		for _, e := range names {
+			fn, _ := v.Info.Defs[exports[e].Name].(*types.Func)
+			if bs := k.blocks[fn]; len(bs) > 0 {
+				waits = append(waits, bs...)
+				blockers = append(blockers, e)
+			}
+		}
+	}
+	if os.Getenv("CGOGUARD_VERBOSE") != "" {
+		// A note for cgoguard vet -v: what the check had to match.
+		fmt.Fprintf(os.Stderr, "cgoguard: %s: callbacklock: %d exports, %d called by the package's C code, %d of them under a C lock (%s), %d of those may block (%s)\n",
+			pass.Pkg.Path(), len(exports), len(called), len(names), strings.Join(names, " "), len(blockers), strings.Join(blockers, " "))
 	}
 	if len(waits) == 0 {
-		return nil, nil // the callbacks under a lock do not block
+		return nil, nil // the common case: no callback under a C lock, or none that blocks
 	}
 	k.scanUses()
 	for _, fd := range decls {
@@ -607,15 +614,19 @@ func tracked(obj types.Object) bool {
 // state is what holds on every path to a point: the C locks cgo calls have
 // taken (by lock ID) and the Go mutexes held.
 type state struct {
-	live  bool
-	gates map[string]gate
-	held  map[types.Object]bool // value: held by RLock
+	live   bool
+	gates  map[string]gate
+	held   map[types.Object]bool // value: held by RLock
+	closed map[types.Object]bool // channels closed
 }
 
 func (s state) clone() state {
-	n := state{live: s.live, gates: map[string]gate{}, held: map[types.Object]bool{}}
+	n := state{live: s.live, gates: map[string]gate{}, held: map[types.Object]bool{}, closed: map[types.Object]bool{}}
 	for k, g := range s.gates {
 		n.gates[k] = g
+	}
+	for k := range s.closed {
+		n.closed[k] = true
 	}
 	for k, r := range s.held {
 		n.held[k] = r
@@ -630,10 +641,15 @@ func meet(a, b state) state {
 	if !b.live {
 		return a.clone()
 	}
-	r := state{live: true, gates: map[string]gate{}, held: map[types.Object]bool{}}
+	r := state{live: true, gates: map[string]gate{}, held: map[types.Object]bool{}, closed: map[types.Object]bool{}}
 	for k, g := range a.gates {
 		if _, ok := b.gates[k]; ok {
 			r.gates[k] = g
+		}
+	}
+	for k := range a.closed {
+		if b.closed[k] {
+			r.closed[k] = true
 		}
 	}
 	for k, ra := range a.held {
@@ -645,8 +661,13 @@ func meet(a, b state) state {
 }
 
 func same(a, b state) bool {
-	if a.live != b.live || len(a.gates) != len(b.gates) || len(a.held) != len(b.held) {
+	if a.live != b.live || len(a.gates) != len(b.gates) || len(a.held) != len(b.held) || len(a.closed) != len(b.closed) {
 		return false
+	}
+	for k := range a.closed {
+		if !b.closed[k] {
+			return false
+		}
 	}
 	for k := range a.gates {
 		if _, ok := b.gates[k]; !ok {
@@ -731,6 +752,13 @@ func (k *checker) walk(n ast.Node, s *state, name string) {
 		if record {
 			k.releasesIn(n, s.gates)
 		}
+		if id, ok := ast.Unparen(n.Fun).(*ast.Ident); ok && len(n.Args) == 1 {
+			if b, ok := k.v.Info.Uses[id].(*types.Builtin); ok && b.Name() == "close" {
+				if obj := k.objOf(n.Args[0]); obj != nil {
+					s.closed[obj] = true
+				}
+			}
+		}
 		if x, kind := k.syncOp(n); kind != 0 {
 			obj := k.objOf(x)
 			switch {
@@ -757,6 +785,12 @@ func (k *checker) walk(n ast.Node, s *state, name string) {
 			}
 			if _, have := s.gates[a.ID]; !have {
 				s.gates[a.ID] = gate{cfunc: cname, call: n.Pos(), acq: a}
+			}
+		}
+		if record && k.callsE[cname] {
+			// A channel closed before C calls back: a receive there does not wait.
+			for obj := range s.closed {
+				k.closedE[obj] = true
 			}
 		}
 		if record {
@@ -914,7 +948,7 @@ func (k *checker) needs(op *blockOp, m csrc.Lock, shared bool) *proof {
 		}
 		return nil
 	}
-	if op.obj == nil || k.escaped[op.obj] {
+	if op.obj == nil || k.escaped[op.obj] || op.kind == opRecv && k.closedE[op.obj] {
 		return nil
 	}
 	if op.kind == opSend {

@@ -68,6 +68,13 @@ static void fire_all(void) {
 static void fire_unlocked(void) {
 	goUnlocked();
 }
+
+extern void goPreClosed(void);
+static void fire_pre(void) {
+	pthread_mutex_lock(&mu);
+	goPreClosed();
+	pthread_mutex_unlock(&mu);
+}
 */
 import "C"
 
@@ -244,3 +251,18 @@ func releaseEscaped() {
 }
 
 func register(ch chan struct{}) { _ = ch }
+
+// --- closed before the C call that calls back: the receive does not wait.
+
+var preReady = make(chan struct{})
+
+//export goPreClosed
+func goPreClosed() {
+	<-preReady
+}
+
+func preClose() {
+	C.produce(6)
+	close(preReady)
+	C.fire_pre()
+}
