@@ -33,7 +33,8 @@ blocks) and names the C caller, where it takes M, and the C call that needs M.
 Not reported, by design: a callback that waits for something Go code can give without M (a
 signaller that takes no C lock, or one path that releases before the C call); a select with a
 default case or a timeout case; a callback called with no C lock held, or with a lock held on
-some paths only; channels and mutexes held in local variables or passed around (their releases
+some paths only; a receive from a channel that some function closes before it calls the C code
+that calls back (the receive does not wait then); a C function that takes M on some paths only; channels and mutexes held in local variables or passed around (their releases
 cannot all be seen); releases in a deferred call or in a function literal after a C call made by
 the function around it (each body is analysed from its own entry); locks C takes in libraries
 outside the package's C code; callbacks reached through C function pointers (sqlite3_create_function
