@@ -75,6 +75,19 @@ static void fire_pre(void) {
 	goPreClosed();
 	pthread_mutex_unlock(&mu);
 }
+
+// A read-write lock: readers do not exclude each other, a writer does.
+extern void goUnderReadLock(void);
+extern void goUnderReadLock2(void);
+static pthread_rwlock_t rw = PTHREAD_RWLOCK_INITIALIZER;
+static void read_and_call(void) {
+	pthread_rwlock_rdlock(&rw);
+	goUnderReadLock();
+	goUnderReadLock2();
+	pthread_rwlock_unlock(&rw);
+}
+static int read_value(void) { pthread_rwlock_rdlock(&rw); int v = data; pthread_rwlock_unlock(&rw); return v; }
+static void write_value(int v) { pthread_rwlock_wrlock(&rw); data = v; pthread_rwlock_unlock(&rw); }
 */
 import "C"
 
@@ -265,4 +278,31 @@ func preClose() {
 	C.produce(6)
 	close(preReady)
 	C.fire_pre()
+}
+
+// --- C holds a read lock; the releaser takes it in read mode too (silent)
+// or in write mode (reported).
+
+var afterRead = make(chan struct{})
+
+//export goUnderReadLock
+func goUnderReadLock() {
+	<-afterRead
+}
+
+func releaseAfterRead() {
+	C.read_value()
+	close(afterRead)
+}
+
+var afterWrite = make(chan struct{})
+
+//export goUnderReadLock2
+func goUnderReadLock2() {
+	<-afterWrite // want `goUnderReadLock2 blocks on <-afterWrite while its C caller read_and_call holds rw .*; afterWrite is closed only after C.write_value, which takes rw`
+}
+
+func releaseAfterWrite() {
+	C.write_value(1)
+	close(afterWrite)
 }
