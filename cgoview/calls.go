@@ -67,3 +67,46 @@ func (v *View) StaticCallee(call *ast.CallExpr) *types.Func {
 	}
 	return fn.Origin()
 }
+
+// EscapingFuncs returns the package's functions that are used other than
+// as the callee of a direct call (assigned, passed, stored, used as a
+// method value): their callers cannot all be seen, so an analysis that
+// summarises a function by its callers must not judge them.
+func (v *View) EscapingFuncs() map[types.Object]bool {
+	v.escapesOnce.Do(func() {
+		v.escapes = map[types.Object]bool{}
+		for _, f := range v.Files {
+			var stack []ast.Node
+			ast.Inspect(f, func(n ast.Node) bool {
+				if n == nil {
+					stack = stack[:len(stack)-1]
+					return true
+				}
+				stack = append(stack, n)
+				id, ok := n.(*ast.Ident)
+				if !ok {
+					return true
+				}
+				fn, ok := v.Info.Uses[id].(*types.Func)
+				if !ok || fn.Pkg() != v.Pkg {
+					return true
+				}
+				i := len(stack) - 2
+				if i >= 0 {
+					if sel, ok := stack[i].(*ast.SelectorExpr); ok && sel.Sel == id {
+						i--
+					}
+				}
+				if i < 0 {
+					v.escapes[fn] = true
+					return true
+				}
+				if call, ok := stack[i].(*ast.CallExpr); !ok || ast.Unparen(call.Fun) != stack[i+1] {
+					v.escapes[fn] = true
+				}
+				return true
+			})
+		}
+	})
+	return v.escapes
+}

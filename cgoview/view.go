@@ -31,6 +31,7 @@ import (
 	"reflect"
 	"regexp"
 	"strings"
+	"sync"
 
 	"golang.org/x/tools/go/analysis"
 
@@ -73,6 +74,9 @@ type View struct {
 	cfiles    []string // the package's .c and .h files
 	ownC      string   // their text and the preambles', read on first use
 	ownCRead  bool
+
+	escapesOnce sync.Once // EscapingFuncs, computed on first use
+	escapes     map[types.Object]bool
 }
 
 func run(pass *analysis.Pass) (any, error) {

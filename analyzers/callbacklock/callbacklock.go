@@ -36,6 +36,7 @@ import (
 	"github.com/cgoguard/cgoguard/cgoview"
 	"github.com/cgoguard/cgoguard/checks"
 	"github.com/cgoguard/cgoguard/csrc"
+	"github.com/cgoguard/cgoguard/dataflow"
 )
 
 var check = checks.Lookup("callbacklock")
@@ -693,26 +694,12 @@ func (k *checker) body(b *ast.BlockStmt, name string) {
 	if len(g.Blocks) == 0 {
 		return
 	}
-	in := map[*cfg.Block]state{g.Blocks[0]: {live: true}}
-	out := map[*cfg.Block]state{}
-	work := []*cfg.Block{g.Blocks[0]}
-	for steps := 0; len(work) > 0 && steps < 50*len(g.Blocks)+50; steps++ {
-		blk := work[0]
-		work = work[1:]
-		s := k.block(blk, in[blk], "")
-		if o, ok := out[blk]; ok && same(o, s) {
-			continue
-		}
-		out[blk] = s
-		for _, succ := range blk.Succs {
-			old, seen := in[succ]
-			n := meet(old, s)
-			if !seen || !same(n, old) {
-				in[succ] = n
-				work = append(work, succ)
-			}
-		}
-	}
+	in := dataflow.Forward(g, dataflow.Problem[state]{
+		Entry:    state{live: true},
+		Transfer: func(blk *cfg.Block, s state) state { return k.block(blk, s, "") },
+		Meet:     meet,
+		Equal:    same,
+	})
 	for _, blk := range g.Blocks {
 		if st, ok := in[blk]; ok && st.live {
 			k.block(blk, st, name)

@@ -233,36 +233,7 @@ func (k *checker) findLockedEntries(decls []*ast.FuncDecl) {
 		}
 	}
 	// Functions used other than by a direct call cannot be judged.
-	escapes := map[types.Object]bool{}
-	for _, f := range k.v.Files {
-		var stack []ast.Node
-		ast.Inspect(f, func(n ast.Node) bool {
-			if n == nil {
-				stack = stack[:len(stack)-1]
-				return true
-			}
-			stack = append(stack, n)
-			id, ok := n.(*ast.Ident)
-			if !ok {
-				return true
-			}
-			fn, ok := k.v.Info.Uses[id].(*types.Func)
-			if !ok || fn.Pkg() != k.v.Pkg {
-				return true
-			}
-			i := len(stack) - 2
-			if i >= 0 {
-				if sel, ok := stack[i].(*ast.SelectorExpr); ok && sel.Sel == id {
-					i--
-				}
-			}
-			call, ok := stack[max(i, 0)].(*ast.CallExpr)
-			if i < 0 || !ok || ast.Unparen(call.Fun) != stack[i+1] {
-				escapes[fn] = true
-			}
-			return true
-		})
-	}
+	escapes := k.v.EscapingFuncs()
 	for range 6 {
 		k.sites = map[types.Object][]bool{}
 		k.collecting = true

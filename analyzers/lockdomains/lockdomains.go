@@ -32,6 +32,7 @@ import (
 	"github.com/cgoguard/cgoguard/cgoview"
 	"github.com/cgoguard/cgoguard/checks"
 	"github.com/cgoguard/cgoguard/csrc"
+	"github.com/cgoguard/cgoguard/dataflow"
 )
 
 var check = checks.Lookup("lockdomains")
@@ -79,7 +80,7 @@ func run(pass *analysis.Pass) (any, error) {
 	if !k.locksAroundCgo(decls) {
 		return nil, nil // the common case: no Go lock near a cgo call
 	}
-	k.findEscapes()
+	k.escapes = k.v.EscapingFuncs()
 	// Locks held on entry, from the call sites, to a fixed point (a few
 	// rounds: a chain of helpers below a locking method).
 	for round := 0; ; round++ {
@@ -131,45 +132,6 @@ func declsOf(fds []*ast.FuncDecl) []ast.Decl {
 		out[i] = fd
 	}
 	return out
-}
-
-// findEscapes records the package's functions used other than as the
-// callee of a direct call: their callers cannot all be seen.
-func (k *checker) findEscapes() {
-	k.escapes = map[types.Object]bool{}
-	for _, f := range k.v.Files {
-		var stack []ast.Node
-		ast.Inspect(f, func(n ast.Node) bool {
-			if n == nil {
-				stack = stack[:len(stack)-1]
-				return true
-			}
-			stack = append(stack, n)
-			id, ok := n.(*ast.Ident)
-			if !ok {
-				return true
-			}
-			fn, ok := k.v.Info.Uses[id].(*types.Func)
-			if !ok || fn.Pkg() != k.v.Pkg {
-				return true
-			}
-			i := len(stack) - 2
-			if i >= 0 {
-				if sel, ok := stack[i].(*ast.SelectorExpr); ok && sel.Sel == id {
-					i--
-				}
-			}
-			if i < 0 {
-				k.escapes[fn] = true
-				return true
-			}
-			call, ok := stack[i].(*ast.CallExpr)
-			if !ok || ast.Unparen(call.Fun) != stack[i+1] {
-				k.escapes[fn] = true
-			}
-			return true
-		})
-	}
 }
 
 // analyseAll collects the cgo calls and the package's calls with the locks
@@ -267,26 +229,12 @@ func (k *checker) body(b *ast.BlockStmt, entry []goLock) {
 	if len(g.Blocks) == 0 {
 		return
 	}
-	in := map[*cfg.Block]lstate{g.Blocks[0]: {live: true, held: entry}}
-	out := map[*cfg.Block]lstate{}
-	work := []*cfg.Block{g.Blocks[0]}
-	for steps := 0; len(work) > 0 && steps < 50*len(g.Blocks)+50; steps++ {
-		blk := work[0]
-		work = work[1:]
-		s := k.block(blk, in[blk], false)
-		if o, ok := out[blk]; ok && sameLocks(o.held, s.held) && o.live == s.live {
-			continue
-		}
-		out[blk] = s
-		for _, succ := range blk.Succs {
-			old, seen := in[succ]
-			n := meet(old, s)
-			if !seen || !sameLocks(n.held, old.held) || n.live != old.live {
-				in[succ] = n
-				work = append(work, succ)
-			}
-		}
-	}
+	in := dataflow.Forward(g, dataflow.Problem[lstate]{
+		Entry:    lstate{live: true, held: entry},
+		Transfer: func(blk *cfg.Block, s lstate) lstate { return k.block(blk, s, false) },
+		Meet:     meet,
+		Equal:    func(a, b lstate) bool { return a.live == b.live && sameLocks(a.held, b.held) },
+	})
 	for _, blk := range g.Blocks {
 		if st, ok := in[blk]; ok && st.live {
 			k.block(blk, st, true)
