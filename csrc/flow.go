@@ -369,29 +369,9 @@ func zeroConst(n cc.ExpressionNode) bool {
 	return false
 }
 
-// buildFlow builds the flow form of a definition of unit t.
+// buildFlow builds the flow form of a definition of unit t: its IR and,
+// in statement order, the flow blocks the lockset analysis walks.
 func (t *tunit) buildFlow(fd *cc.FunctionDefinition) (*fnIR, *flowBlock) {
 	root := &flowBlock{}
-	b := &irBuilder{t: t, fn: &fnIR{name: fd.Declarator.Name(), pos: token.Position(fd.Declarator.NameTok().Position())}, flow: root}
-	b.push()
-	b.fn.params = t.params(fd)
-	for _, p := range b.fn.params {
-		if p.name != "" {
-			b.scopes[0][p.name] = p
-		}
-	}
-	b.stmt(fd.CompoundStatement)
-	b.pop()
-	for _, a := range b.fn.assigns {
-		v := rootVar(a.lhs)
-		if v == nil || a.lhs.k != eVar || v.kind != vLocal && v.kind != vParam {
-			continue
-		}
-		if a.kind == aPlain {
-			v.defs = append(v.defs, def{kind: dAssign, rhs: a.rhs, pos: a.pos})
-		} else {
-			v.defs = append(v.defs, def{kind: dUnknown, pos: a.pos})
-		}
-	}
-	return b.fn, root
+	return t.convert(fd, root), root
 }

@@ -133,8 +133,12 @@ type irBuilder struct {
 const maxDepth = 2000 // expression nesting beyond which the builder gives up on a subtree
 
 // buildIR converts a function definition of unit t.
-func (t *tunit) buildIR(fd *cc.FunctionDefinition) *fnIR {
-	b := &irBuilder{t: t, fn: &fnIR{name: fd.Declarator.Name(), pos: token.Position(fd.Declarator.NameTok().Position())}}
+func (t *tunit) buildIR(fd *cc.FunctionDefinition) *fnIR { return t.convert(fd, nil) }
+
+// convert converts a function definition of unit t; with a flow root, it
+// also records the statements' flow form under it (buildFlow).
+func (t *tunit) convert(fd *cc.FunctionDefinition, flow *flowBlock) *fnIR {
+	b := &irBuilder{t: t, fn: &fnIR{name: fd.Declarator.Name(), pos: token.Position(fd.Declarator.NameTok().Position())}, flow: flow}
 	b.push()
 	b.fn.params = t.params(fd)
 	for _, p := range b.fn.params {
