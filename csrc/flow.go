@@ -41,7 +41,9 @@ type flowItem struct {
 	acc  *accessEv
 	call *callSite
 	// fIf: then, els. try is a trylock call in the condition, held in the
-	// then branch (tryThen) or in the else branch.
+	// then branch (tryThen) or in the else branch; in a loop's condition,
+	// held in the body (tryThen) or when the condition ends the loop
+	// (while (pthread_mutex_trylock(&m) != 0) ;).
 	then, els *flowBlock
 	try       *callSite
 	tryThen   bool
@@ -65,9 +67,44 @@ type accessEv struct {
 	pos         token.Position
 }
 
-// shared reports whether v is storage that every thread sees.
+// shared reports whether v is storage that every thread sees, and
+// accesses of it are not atomic.
 func shared(v *variable) bool {
-	return (v.kind == vGlobal || v.kind == vLocalStatic) && !v.tls
+	return (v.kind == vGlobal || v.kind == vLocalStatic) && !v.tls && !v.atomic
+}
+
+// atomicObject reports a declaration of an _Atomic object or array of them
+// (_Atomic long x, _Atomic(long) x, atomic_int x through <stdatomic.h>'s
+// typedef): C11 makes every access to it atomic (x++ is an atomic
+// read-modify-write), so it is no lock's to guard. A pointer to atomic
+// objects is not atomic itself.
+func (t *tunit) atomicObject(ds *cc.DeclarationSpecifiers, d *cc.Declarator) bool {
+	switch shapeOf(d) {
+	case shapeBase, shapeArray:
+		return t.atomicSpecs(ds, 0)
+	}
+	return false
+}
+
+func (t *tunit) atomicSpecs(ds *cc.DeclarationSpecifiers, depth int) bool {
+	for ; ds != nil && depth <= 32; ds = ds.DeclarationSpecifiers {
+		switch {
+		case ds.Case == cc.DeclarationSpecifiersTypeQual && ds.TypeQualifier != nil:
+			if ds.TypeQualifier.Case == cc.TypeQualifierAtomic {
+				return true
+			}
+		case ds.Case == cc.DeclarationSpecifiersTypeSpec && ds.TypeSpecifier != nil:
+			switch ts := ds.TypeSpecifier; ts.Case {
+			case cc.TypeSpecifierAtomic:
+				return true
+			case cc.TypeSpecifierTypeName:
+				if td := t.typedefs[ts.Token.SrcStr()]; td != nil && shapeOf(td.decl) == shapeBase && t.atomicSpecs(td.specs, depth+1) {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 // accLeaf records the read of a shared variable named in an expression (its
@@ -162,12 +199,15 @@ func (b *irBuilder) flowStmt(n cc.Node) bool {
 		switch x.Case {
 		case cc.IterationStatementWhile:
 			b.in(it.cond, func() { b.expr(x.ExpressionList) })
+			it.try, it.tryThen = b.tryCond(x.ExpressionList)
 		case cc.IterationStatementDo:
 			it.doWhile = true
 			b.in(it.cond, func() { b.expr(x.ExpressionList) })
+			it.try, it.tryThen = b.tryCond(x.ExpressionList)
 		case cc.IterationStatementFor:
 			b.expr(x.ExpressionList)
 			b.in(it.cond, func() { b.expr(x.ExpressionList2) })
+			it.try, it.tryThen = b.tryCond(x.ExpressionList2)
 			b.in(it.post, func() { b.expr(x.ExpressionList3) })
 		case cc.IterationStatementForDecl:
 			b.push()

@@ -31,6 +31,7 @@ type variable struct {
 	kind   varKind
 	param  int
 	tls    bool // __thread / _Thread_local
+	atomic bool // an _Atomic object (or array of them): every access to it is atomic
 	static bool
 	array  bool // declared as an array: its name decays to its address
 	ptr    tri  // holds a pointer (syntactic type)
@@ -426,6 +427,7 @@ func (b *irBuilder) decl(d *cc.Declaration) {
 		}
 		if v.kind != vGlobal && v.kind != vFunc {
 			v.ptr = b.t.pointerish(d.DeclarationSpecifiers, dr)
+			v.atomic = b.t.atomicObject(d.DeclarationSpecifiers, dr)
 		}
 		b.scopes[len(b.scopes)-1][name] = v
 		in := id.Initializer

@@ -315,12 +315,17 @@ func (l lockID) key() string {
 
 // lstate is the lock state at a point of a body.
 type lstate struct {
-	live   bool
-	must   []lockID // held on every path
-	may    []lockID // held on some path
-	rel    []string // IDs released on some path since the entry
-	relAll bool     // an unknown lock released on some path since the entry
-	mrel   []string // IDs released on every path since the entry
+	live bool
+	must []lockID // held on every path
+	may  []lockID // held on some path
+	// A release of a lock the function took itself on every path to it is
+	// balanced: a caller holding the same lock still holds it after the
+	// call (a recursive mutex; any other would have deadlocked). rel,
+	// relAll and orel count only the other releases: the caller's locks.
+	rel    []string // IDs released on some path since the entry, not balanced
+	relAll bool     // an unknown lock released on some path since the entry, not balanced
+	mrel   []string // IDs released on every path since the entry, balanced or not
+	orel   []string // IDs released on every path since the entry, not balanced
 }
 
 func hasKey(ls []lockID, k string) bool {
@@ -391,12 +396,17 @@ func meet(a, b lstate) lstate {
 			r.mrel = append(r.mrel, s)
 		}
 	}
+	for _, s := range a.orel {
+		if hasStr(b.orel, s) {
+			r.orel = append(r.orel, s)
+		}
+	}
 	return r
 }
 
 func sameState(a, b lstate) bool {
 	if a.live != b.live || a.relAll != b.relAll || len(a.must) != len(b.must) || len(a.may) != len(b.may) ||
-		len(a.rel) != len(b.rel) || len(a.mrel) != len(b.mrel) {
+		len(a.rel) != len(b.rel) || len(a.mrel) != len(b.mrel) || len(a.orel) != len(b.orel) {
 		return false
 	}
 	for i := range a.must {
@@ -416,6 +426,11 @@ func sameState(a, b lstate) bool {
 	}
 	for i := range a.mrel {
 		if a.mrel[i] != b.mrel[i] {
+			return false
+		}
+	}
+	for i := range a.orel {
+		if a.orel[i] != b.orel[i] {
 			return false
 		}
 	}
@@ -449,21 +464,36 @@ func dropMust(ls []lockID, id string) []lockID {
 func isParamLock(id string) bool { return strings.HasPrefix(id, "#p") }
 
 func (s lstate) unlock(l lockID) lstate {
-	s.must = dropMust(s.must, l.id)
-	var may []lockID
-	for _, k := range s.may {
-		if k.key() != l.key() {
-			may = append(may, k)
-		}
+	own := hasKey(s.must, l.key()) // taken on every path: a balanced release
+	if own && l.id == "" {
+		s.must = dropKey(s.must, l.key()) // the unknown lock it took, by the same expression
+	} else {
+		s.must = dropMust(s.must, l.id)
 	}
-	s.may = may
+	s.may = dropKey(s.may, l.key())
+	if l.id != "" {
+		s.mrel = addStr(s.mrel, l.id)
+	}
+	if own {
+		return s
+	}
 	if l.id == "" {
 		s.relAll = true
 	} else {
 		s.rel = addStr(s.rel, l.id)
-		s.mrel = addStr(s.mrel, l.id)
+		s.orel = addStr(s.orel, l.id)
 	}
 	return s
+}
+
+func dropKey(ls []lockID, k string) []lockID {
+	var out []lockID
+	for _, l := range ls {
+		if l.key() != k {
+			out = append(out, l)
+		}
+	}
+	return out
 }
 
 // lockSum is what a function does with locks and shared state, from an
@@ -475,6 +505,7 @@ type lockSum struct {
 	rel     []string
 	relAll  bool
 	mrel    []string
+	orel    []string
 	cbs     []*CallbackCall // calls of Go exports (callbacks.go)
 	takes   []taken         // locks taken, waiting for them
 }
@@ -507,7 +538,7 @@ func (m *Model) lockSummary(n *fnNode, depth int) *lockSum {
 			break
 		}
 	}
-	s := &lockSum{mustAcq: w.exits.must, mayAcq: w.exits.may, rel: w.exits.rel, relAll: w.exits.relAll, mrel: w.exits.mrel}
+	s := &lockSum{mustAcq: w.exits.must, mayAcq: w.exits.may, rel: w.exits.rel, relAll: w.exits.relAll, mrel: w.exits.mrel, orel: w.exits.orel}
 	seen := map[string]bool{}
 	for _, k := range w.order {
 		r := w.recs[k]
@@ -659,6 +690,27 @@ func (w *lockWalker) item(it *flowItem, st lstate) lstate {
 	case fLoop:
 		entry, head := st, st
 		var out lstate
+		// A trylock in the condition: the lock is held in the body, or when
+		// the condition ends the loop.
+		var try *lockID
+		if it.try != nil {
+			if op, ok := w.m.db.LockFunc(it.try.callee); ok && op.Param < len(it.try.args) {
+				l := w.lockOf(it.try, it.try.args[op.Param])
+				try = &l
+			}
+		}
+		exit := func(s lstate) lstate {
+			if try != nil && !it.tryThen && s.live {
+				s = s.lock(*try)
+			}
+			return s
+		}
+		enter := func(s lstate) lstate {
+			if try != nil && it.tryThen && s.live {
+				s = s.lock(*try)
+			}
+			return s
+		}
 		for iter := 0; ; iter++ {
 			c := &jumpCtx{loop: true}
 			w.ctx = append(w.ctx, c)
@@ -667,11 +719,12 @@ func (w *lockWalker) item(it *flowItem, st lstate) lstate {
 				s = w.block(it.body, head)
 				s = meet(s, c.conts)
 				s = w.block(it.cond, s)
-				out = s
+				out = exit(s)
+				s = enter(s)
 			} else {
 				s = w.block(it.cond, head)
-				out = s
-				s = w.block(it.body, s)
+				out = exit(s)
+				s = w.block(it.body, enter(s))
 				s = meet(s, c.conts)
 				s = w.block(it.post, s)
 			}
@@ -795,28 +848,37 @@ func (w *lockWalker) call(c *callSite, st lstate) lstate {
 		st.must = nil
 		st.relAll = true
 	}
+	// The callee's releases of the caller's locks: balanced here when this
+	// function holds the lock on every path at the call.
+	held := st.must
 	for _, id := range gs.rel {
-		id, unknown := w.subID(c, id)
-		st.must = dropMust(st.must, id)
-		if unknown {
-			st.relAll = true
+		l := w.subLock(c, id)
+		own := hasKey(held, l.key())
+		if own && l.id == "" {
+			st.must = dropKey(st.must, l.key())
 		} else {
-			st.rel = addStr(st.rel, id)
+			st.must = dropMust(st.must, l.id)
+		}
+		switch {
+		case own:
+		case l.id == "":
+			st.relAll = true
+		default:
+			st.rel = addStr(st.rel, l.id)
+		}
+	}
+	for _, id := range gs.orel {
+		l := w.subLock(c, id)
+		own := hasKey(held, l.key())
+		st.may = dropKey(st.may, l.key())
+		if !own && l.id != "" {
+			st.orel = addStr(st.orel, l.id)
 		}
 	}
 	for _, id := range gs.mrel {
-		id, unknown := w.subID(c, id)
-		if unknown {
-			continue
+		if id, unknown := w.subID(c, id); !unknown {
+			st.mrel = addStr(st.mrel, id)
 		}
-		var may []lockID
-		for _, k := range st.may {
-			if k.id != id {
-				may = append(may, k)
-			}
-		}
-		st.may = may
-		st.mrel = addStr(st.mrel, id)
 	}
 	for _, l := range gs.mustAcq {
 		st.must = addLock(st.must, w.sub(c, l))
@@ -870,6 +932,14 @@ func (w *lockWalker) sub(c *callSite, l lockID) lockID {
 	nl := w.lockName(c.args[i], 0)
 	nl.ev = &Evidence{Via: []string{w.n.name, c.callee}, Pos: c.pos, Note: fmt.Sprintf("%s(%s)", c.callee, renderExpr(c.args[i]))}
 	return nl
+}
+
+// subLock is sub for a released lock's ID.
+func (w *lockWalker) subLock(c *callSite, id string) lockID {
+	if !isParamLock(id) {
+		return lockID{id: id}
+	}
+	return w.sub(c, lockID{id: id})
 }
 
 // subID is sub for a released lock's ID; unknown reports a lock the

@@ -96,10 +96,22 @@ void f(void) { lk(&mu); g = 1; ulk(&mu); g2 = 1; }`, "f", "g:w[mu]{mu} g2:w[]{}"
 static void ulk(pthread_mutex_t *m) { pthread_mutex_unlock(m); }
 void f(void) { lk2(&lib.mu); g = 1; ulk(&lib.mu); g2 = 1; }`, "f", "g:w[lib.mu]{lib.mu} g2:w[]{}"},
 	{"lock helper with an unnamed lock", `static void lk(pthread_mutex_t *m) { pthread_mutex_lock(m); } static void ulk(pthread_mutex_t *m) { pthread_mutex_unlock(m); }
-void f(struct obj *p) { pthread_mutex_lock(&mu); lk(&p->mu); g = 1; ulk(&p->mu); g2 = 1; pthread_mutex_unlock(&mu); }`, "f", "g:w[&p->mu?,mu]{&p->mu?,mu} g2:w[]{&p->mu?,mu}"}, // releasing an unnamed lock may release mu; it stays possibly held,
+void f(struct obj *p) { pthread_mutex_lock(&mu); lk(&p->mu); g = 1; ulk(&p->mu); g2 = 1; pthread_mutex_unlock(&mu); }`, "f", "g:w[&p->mu?,mu]{&p->mu?,mu} g2:w[mu]{mu}"}, // releasing the unnamed lock it took (the same expression) leaves mu held: were they one lock, it would be recursive
 	{"access in a helper given the lock", `static void bump(pthread_mutex_t *m) { pthread_mutex_lock(m); g++; pthread_mutex_unlock(m); }
 void f(void) { bump(&mu2); }`, "f", "g:rw[mu2]{mu2}"},
 	{"recursion", `void f(int n) { if (n) f(n - 1); g = n; }`, "f", "g:w[]{}"},
+	// A callee that takes and releases the lock its caller holds (a
+	// recursive mutex; any other would deadlock) leaves it held.
+	{"callee relocks a held lock", `static void logit(void) { pthread_mutex_lock(&mu); g2 = 0; pthread_mutex_unlock(&mu); }
+void f(void) { pthread_mutex_lock(&mu); logit(); g = 1; pthread_mutex_unlock(&mu); }`, "f", "g2:w[mu]{mu} g:w[mu]{mu}"},
+	{"callee releases the caller's lock", `static void drop(void) { pthread_mutex_unlock(&mu); }
+void f(void) { pthread_mutex_lock(&mu); drop(); g = 1; }`, "f", "g:w[]{}"},
+	{"trylock loop", `void f(void) { while (pthread_mutex_trylock(&mu) != 0) ; g = 1; pthread_mutex_unlock(&mu); }`, "f", "g:w[mu]{mu}"},
+	{"trylock do-while", `void f(void) { do { g2 = 1; } while (pthread_mutex_trylock(&mu)); g = 1; pthread_mutex_unlock(&mu); }`, "f", "g2:w[]{mu} g:w[mu]{mu}"},
+	{"trylock for body", `void f(void) { for (; pthread_mutex_trylock(&mu) == 0; ) { g = 1; pthread_mutex_unlock(&mu); } g2 = 1; }`, "f", "g:w[mu]{mu} g2:w[]{mu}"},
+	{"atomic objects", `#include <stdatomic.h>
+static _Atomic long ac; static _Atomic(int) ac2; static atomic_int af; static _Atomic long aa[4]; static long _Atomic *ap;
+void f(void) { ac++; ac2 = 1; af = 2; aa[1]++; ap = 0; }`, "f", "ap:w[]{}"},
 }
 
 func TestAccesses(t *testing.T) {

@@ -713,6 +713,7 @@ func (t *tunit) indexDecl(d *cc.Declaration) {
 			v := &variable{name: name, kind: vGlobal, tls: sc.tls, static: sc.static, pos: token.Position(dr.NameTok().Position())}
 			v.array = shapeOf(dr) == shapeArray
 			v.ptr = t.pointerish(d.DeclarationSpecifiers, dr)
+			v.atomic = t.atomicObject(d.DeclarationSpecifiers, dr)
 			if old, ok := t.globals[name]; !ok || !old.array && v.array {
 				t.globals[name] = v
 			}
