@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"sort"
 	"strings"
 )
@@ -108,16 +109,45 @@ func LoadSuppressions(path string) ([]string, error) {
 	defer f.Close()
 	var out []string
 	sc := bufio.NewScanner(f)
-	for sc.Scan() {
+	for n := 1; sc.Scan(); n++ {
 		l := strings.TrimSpace(sc.Text())
 		if i := strings.Index(l, "#"); i >= 0 {
 			l = strings.TrimSpace(l[:i])
 		}
-		if l != "" {
-			out = append(out, l)
+		if l == "" {
+			continue
 		}
+		if err := checkSuppression(l); err != nil {
+			// A pattern that means something else than its author thinks
+			// would hide findings silently: refuse the file.
+			return nil, fmt.Errorf("%s:%d: %v", path, n, err)
+		}
+		out = append(out, l)
 	}
 	return out, sc.Err()
+}
+
+// kindPrefix matches what can only be meant as a kind prefix ("leak:");
+// a file:line pattern has a dot or a slash before its colon.
+var kindPrefix = regexp.MustCompile(`^[a-z][a-z-]*:`)
+
+// checkSuppression rejects a pattern with an unknown kind, and an empty
+// pattern after a kind, which would match every finding of that kind.
+func checkSuppression(l string) error {
+	m := kindPrefix.FindString(l)
+	if m == "" {
+		return nil
+	}
+	kind := strings.TrimSuffix(m, ":")
+	switch kind {
+	case KindLeak, KindDoubleFree, KindInvalidFree, KindWriteAfterFree:
+	default:
+		return fmt.Errorf("unknown kind %q (want leak, double-free, invalid-free or write-after-free)", kind)
+	}
+	if strings.TrimSpace(l[len(m):]) == "" {
+		return fmt.Errorf("%q has no pattern after the kind: it would suppress every %s", l, kind)
+	}
+	return nil
 }
 
 func suppressed(f *Finding, pats []string) bool {

@@ -578,3 +578,34 @@ func TestScale(t *testing.T) {
 		t.Errorf("rate 0 must not scale: %d, %d", o, b)
 	}
 }
+
+// TestLoadSuppressions: comments and kinds are read; a pattern that would
+// silently hide more than meant is refused with its line.
+func TestLoadSuppressions(t *testing.T) {
+	dir := t.TempDir()
+	write := func(body string) string {
+		p := filepath.Join(dir, "s.supp")
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	pats, err := LoadSuppressions(write("# glibc\nleak:(libc.so.6)  # caches\n\nmain.go:12\ndouble-free:mypkg.Close\n"))
+	if err != nil || strings.Join(pats, "|") != "leak:(libc.so.6)|main.go:12|double-free:mypkg.Close" {
+		t.Fatalf("LoadSuppressions = %q, %v", pats, err)
+	}
+	for body, want := range map[string]string{
+		"main.main\nleak:\n":    "s.supp:2: \"leak:\" has no pattern after the kind",
+		"lek:mypkg.Open\n":      "s.supp:1: unknown kind \"lek\"",
+		"write-after-free:  \n": "no pattern after the kind",
+	} {
+		if _, err := LoadSuppressions(write(body)); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: error %v, want %q", body, err, want)
+		}
+	}
+	for _, p := range DefaultSuppressions {
+		if err := checkSuppression(p); err != nil {
+			t.Errorf("default suppression %q: %v", p, err)
+		}
+	}
+}
