@@ -3,6 +3,7 @@ package csrc
 import (
 	"bytes"
 	"fmt"
+	"go/token"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -71,6 +72,13 @@ type Access struct {
 	comps  []string // the path's parts after the variable
 	rel    []string // IDs the summarised function may release before the access (it may not hold them, whoever called it)
 	relAll bool     // it may release an unknown lock before the access
+
+	// Running names the threads the summarised function (or its callees)
+	// started before the access on some path and has not joined since
+	// (ThreadStart.Key); the threads it starts (Model.Starts) that are not
+	// among them do not run yet, or no longer, at the access.
+	Running []string
+	joined  bool // a thread join on every path to the access (see lstate.joined)
 }
 
 // Overlaps reports whether a and b may touch the same memory: the same
@@ -131,8 +139,84 @@ func (m *Model) Accesses(name string) (out []*Access) {
 	return nil
 }
 
+// Starts returns the threads (ThreadStart.Key) that calling the C function
+// name (as Go's C.name) may start, directly or through the package's C
+// functions. It returns nil for a function without a body.
+func (m *Model) Starts(name string) (out []string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	defer func() {
+		if r := recover(); r != nil {
+			m.problem(fmt.Sprintf("cgoguard internal error in the lockset analysis of C function %s: %v\n%s", name, r, debug.Stack()))
+			out = nil
+		}
+	}()
+	n := m.findGo(name)
+	if n == nil {
+		return nil
+	}
+	if s := m.lockSummary(n, 0); s != nil {
+		for _, k := range s.starts {
+			if !strings.HasPrefix(k, "#r") {
+				out = append(out, k)
+			}
+		}
+	}
+	return out
+}
+
+// LockEffect returns what calling the C function name (as Go's C.name)
+// leaves changed in the locks its caller holds: the locks it may return
+// holding (a lib_lock() that a later lib_unlock() releases; a lock the
+// caller cannot name has ID ""), and the IDs of the locks it may release
+// that it did not take (lib_unlock's), any unknown lock when releasesAny.
+func (m *Model) LockEffect(name string) (holds []Lock, releases []string, releasesAny bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	defer func() {
+		if r := recover(); r != nil {
+			m.problem(fmt.Sprintf("cgoguard internal error in the lockset analysis of C function %s: %v\n%s", name, r, debug.Stack()))
+			holds, releases, releasesAny = nil, nil, false
+		}
+	}()
+	n := m.findGo(name)
+	if n == nil {
+		return nil, nil, false
+	}
+	s := m.lockSummary(n, 0)
+	if s == nil {
+		return nil, nil, false
+	}
+	for _, l := range publicLocks(s.mayAcq) {
+		if l.param != "" {
+			l = Lock{Name: l.Name, Evidence: l.Evidence} // the lock the Go caller points to: not named here
+		}
+		holds = append(holds, l)
+	}
+	for _, id := range s.rel {
+		if isParamLock(id) {
+			releasesAny = true
+			continue
+		}
+		releases = append(releases, id)
+	}
+	return holds, releases, releasesAny || s.relAll
+}
+
+// MayRelease reports whether the function summarised may release the lock
+// id, held by its caller, before the access.
+func (a *Access) MayRelease(id string) bool {
+	for _, r := range a.rel {
+		if r == id || isParamLock(r) {
+			return true
+		}
+	}
+	return a.relAll
+}
+
 // ThreadStart is a function that runs on a thread C starts.
 type ThreadStart struct {
+	Key      string    // identifies the thread: its routine and where it is started (see Access.Running, Model.Starts)
 	Routine  string    // the start routine
 	Evidence           // Via: the function that starts the thread, then wrappers down to the creator (pthread_create); Pos: the call in the first
 	Accesses []*Access // what the routine reads and writes (see Model.Accesses), relative to no lock held
@@ -203,7 +287,7 @@ func (m *Model) ThreadStarts() (out []*ThreadStart) {
 						if r == nil || r.ir == nil {
 							continue
 						}
-						ts := &ThreadStart{Routine: r.name, Evidence: Evidence{
+						ts := &ThreadStart{Key: threadKey(r.name, c.pos), Routine: r.name, Evidence: Evidence{
 							Via: append([]string{n.name}, cr.via...), Pos: c.pos,
 							Note: fmt.Sprintf("%s starts a thread running %s", n.name, r.name)}}
 						if s := m.lockSummary(r, 0); s != nil {
@@ -326,6 +410,16 @@ type lstate struct {
 	relAll bool     // an unknown lock released on some path since the entry, not balanced
 	mrel   []string // IDs released on every path since the entry, balanced or not
 	orel   []string // IDs released on every path since the entry, not balanced
+
+	// Threads: run is a may set of the threads started since the entry and
+	// not joined since (ThreadStart.Key, or "#r<i>@pos" for the start
+	// routine parameter i of a wrapper); joined is set when every path
+	// joined some thread since the entry. A join is taken to join every
+	// thread started before it, and a loop that joins to join them all (the
+	// usual create-loop, join-loop batch): the analysis does not follow
+	// thread handles.
+	run    []string
+	joined bool
 }
 
 func hasKey(ls []lockID, k string) bool {
@@ -377,7 +471,11 @@ func meet(a, b lstate) lstate {
 	if !b.live {
 		return a
 	}
-	r := lstate{live: true, relAll: a.relAll || b.relAll}
+	r := lstate{live: true, relAll: a.relAll || b.relAll, joined: a.joined && b.joined}
+	r.run = a.run
+	for _, s := range b.run {
+		r.run = addStr(r.run, s)
+	}
 	for _, l := range a.must {
 		if hasKey(b.must, l.key()) {
 			r.must = append(r.must, l)
@@ -405,7 +503,7 @@ func meet(a, b lstate) lstate {
 }
 
 func sameState(a, b lstate) bool {
-	if a.live != b.live || a.relAll != b.relAll || len(a.must) != len(b.must) || len(a.may) != len(b.may) ||
+	if a.live != b.live || a.relAll != b.relAll || a.joined != b.joined || len(a.run) != len(b.run) || len(a.must) != len(b.must) || len(a.may) != len(b.may) ||
 		len(a.rel) != len(b.rel) || len(a.mrel) != len(b.mrel) || len(a.orel) != len(b.orel) {
 		return false
 	}
@@ -431,6 +529,11 @@ func sameState(a, b lstate) bool {
 	}
 	for i := range a.orel {
 		if a.orel[i] != b.orel[i] {
+			return false
+		}
+	}
+	for i := range a.run {
+		if a.run[i] != b.run[i] {
 			return false
 		}
 	}
@@ -506,6 +609,10 @@ type lockSum struct {
 	relAll  bool
 	mrel    []string
 	orel    []string
+	run     []string        // threads started and not joined at some return
+	joined  bool            // every return joined some thread
+	starts  []string        // every thread it may start (keys)
+	joins   bool            // it may join a thread
 	cbs     []*CallbackCall // calls of Go exports (callbacks.go)
 	takes   []taken         // locks taken, waiting for them
 }
@@ -538,13 +645,15 @@ func (m *Model) lockSummary(n *fnNode, depth int) *lockSum {
 			break
 		}
 	}
-	s := &lockSum{mustAcq: w.exits.must, mayAcq: w.exits.may, rel: w.exits.rel, relAll: w.exits.relAll, mrel: w.exits.mrel, orel: w.exits.orel}
+	s := &lockSum{mustAcq: w.exits.must, mayAcq: w.exits.may, rel: w.exits.rel, relAll: w.exits.relAll, mrel: w.exits.mrel, orel: w.exits.orel,
+		run: w.exits.run, joined: w.exits.joined, starts: w.starts, joins: w.joins}
 	seen := map[string]bool{}
 	for _, k := range w.order {
 		r := w.recs[k]
 		a := *r.tmpl
 		a.Held, a.MayHold = publicLocks(r.st.must), publicLocks(r.st.may)
 		a.rel, a.relAll = r.st.rel, r.st.relAll
+		a.Running, a.joined = r.st.run, r.st.joined
 		key := accessKey(&a)
 		if seen[key] || len(s.accs) >= maxAccesses {
 			continue
@@ -567,7 +676,7 @@ func accessKey(a *Access) string {
 	for _, l := range a.MayHold {
 		b.WriteString(lockKey(l) + ",")
 	}
-	fmt.Fprintf(&b, "|%v|%s", a.relAll, strings.Join(a.rel, ","))
+	fmt.Fprintf(&b, "|%v|%s|%v|%s", a.relAll, strings.Join(a.rel, ","), a.joined, strings.Join(a.Running, ","))
 	return b.String()
 }
 
@@ -639,6 +748,8 @@ type lockWalker struct {
 	cbs     map[recKey]*cbRec // calls of Go exports (callbacks.go)
 	cbOrder []recKey
 	takes   []taken // locks taken, waiting for them (callbacks.go)
+	starts  []string
+	joins   bool
 }
 
 func (w *lockWalker) block(b *flowBlock, st lstate) lstate {
@@ -730,6 +841,9 @@ func (w *lockWalker) item(it *flowItem, st lstate) lstate {
 			}
 			w.ctx = w.ctx[:len(w.ctx)-1]
 			out = meet(out, c.breaks)
+			if out.live && w.joinsIn(it.body) {
+				out.run, out.joined = nil, true
+			}
 			next := meet(entry, s)
 			if sameState(next, head) || iter >= 16 {
 				break
@@ -804,6 +918,18 @@ func (w *lockWalker) call(c *callSite, st lstate) lstate {
 	if c.callee == "" {
 		return st
 	}
+	if tc, ok := w.m.db.ThreadCreator(c.callee); ok {
+		if r := w.routine(c, tc.Routine); r != "" {
+			st.run = addStr(st.run, r)
+			w.starts = addStr(w.starts, r)
+		}
+		return st
+	}
+	if w.isJoin(c.callee) {
+		w.joins = true
+		st.run, st.joined = nil, true
+		return st
+	}
 	if op, ok := w.m.db.LockFunc(c.callee); ok {
 		if op.Param >= len(c.args) {
 			return st
@@ -835,6 +961,14 @@ func (w *lockWalker) call(c *callSite, st lstate) lstate {
 	}
 	for i, a := range gs.accs {
 		in := w.calleeState(c, st, a.Held, a.MayHold, a.rel, a.relAll)
+		if a.joined {
+			in.run, in.joined = nil, true
+		}
+		for _, r := range a.Running {
+			if r = w.subRoutine(c, r); r != "" {
+				in.run = addStr(in.run, r)
+			}
+		}
 		a := a
 		w.record(recKey{call: c, i: i}, func() *Access {
 			t := *a
@@ -844,6 +978,20 @@ func (w *lockWalker) call(c *callSite, st lstate) lstate {
 	}
 	w.calleeCallbacks(c, st, gs)
 	w.calleeTakes(c, gs)
+	for _, r := range gs.starts {
+		if r = w.subRoutine(c, r); r != "" {
+			w.starts = addStr(w.starts, r)
+		}
+	}
+	w.joins = w.joins || gs.joins
+	if gs.joined {
+		st.run, st.joined = nil, true
+	}
+	for _, r := range gs.run {
+		if r = w.subRoutine(c, r); r != "" {
+			st.run = addStr(st.run, r)
+		}
+	}
 	if gs.relAll {
 		st.must = nil
 		st.relAll = true
@@ -889,11 +1037,89 @@ func (w *lockWalker) call(c *callSite, st lstate) lstate {
 	return st
 }
 
+// routine names the thread that call c of a thread creator (or a wrapper
+// of one) starts: "routine@position of the call", as ThreadStart.Key, or
+// "#r<i>@" for this function's parameter i, which each caller names; ""
+// when the routine is not known.
+func (w *lockWalker) routine(c *callSite, i int) string {
+	if i < 0 || i >= len(c.args) {
+		return ""
+	}
+	arg := c.args[i]
+	if arg.k == eAddr && arg.x != nil && arg.x.k == eFunc {
+		arg = arg.x
+	}
+	switch {
+	case arg.k == eFunc:
+		if r := w.m.resolve(w.n.t, arg.name); r != nil {
+			return threadKey(r.name, c.pos)
+		}
+	case arg.k == eVar && arg.v.kind == vParam:
+		return fmt.Sprintf("#r%d@", arg.v.param)
+	}
+	return ""
+}
+
+func threadKey(routine string, pos token.Position) string {
+	return fmt.Sprintf("%s@%s:%d:%d", routine, pos.Filename, pos.Line, pos.Column)
+}
+
+// subRoutine returns a callee's thread seen from call c: a wrapper's
+// routine parameter is the argument, started at c.
+func (w *lockWalker) subRoutine(c *callSite, r string) string {
+	if !strings.HasPrefix(r, "#r") {
+		return r
+	}
+	var i int
+	fmt.Sscanf(r, "#r%d@", &i)
+	return w.routine(c, i)
+}
+
+// isJoin reports a function that waits for a thread (knowledge.DB's
+// ThreadCreator.Join).
+func (w *lockWalker) isJoin(name string) bool {
+	for _, n := range w.m.db.ThreadCreatorNames() {
+		if tc, _ := w.m.db.ThreadCreator(n); tc.Join == name {
+			return true
+		}
+	}
+	return false
+}
+
+// joinsIn reports whether a block joins a thread: directly, or by calling
+// a function of the package that may.
+func (w *lockWalker) joinsIn(b *flowBlock) bool {
+	for _, it := range b.items {
+		switch it.k {
+		case fCall:
+			if w.isJoin(it.call.callee) {
+				return true
+			}
+			if g := w.n.callees[it.call.callee]; g != nil && g.locks != nil && g.locks.joins {
+				return true
+			}
+		case fIf:
+			if w.joinsIn(it.then) || w.joinsIn(it.els) {
+				return true
+			}
+		case fLoop:
+			if w.joinsIn(it.cond) || w.joinsIn(it.body) || w.joinsIn(it.post) {
+				return true
+			}
+		case fSwitch:
+			if w.joinsIn(it.body) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // calleeState is the state at an event of a callee's summary (an access,
 // a callback call) that call c makes in state st: the callee's locks there
 // added, those it may release before it removed.
 func (w *lockWalker) calleeState(c *callSite, st lstate, held, may []Lock, rel []string, relAll bool) lstate {
-	in := lstate{live: true, may: st.may, rel: st.rel, relAll: st.relAll || relAll}
+	in := lstate{live: true, may: st.may, rel: st.rel, relAll: st.relAll || relAll, run: st.run, joined: st.joined}
 	in.must = st.must
 	clear := relAll // the callee may release a lock it cannot name before the event
 	for _, id := range rel {

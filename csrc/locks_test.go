@@ -270,6 +270,57 @@ int unrelated(void) { return g; }
 	}
 }
 
+// TestRunning: the threads a function starts, and which of them may run at
+// each of its accesses: none before the start (setup, also in a helper),
+// the thread after it, none after a join or a loop of joins.
+func TestRunning(t *testing.T) {
+	dir := t.TempDir()
+	src := lockPrelude + `static void *worker(void *arg) { pthread_mutex_lock(&mu); g++; pthread_mutex_unlock(&mu); return 0; }
+static int spawn(void *(*fn)(void *), void *a) { pthread_t t; return pthread_create(&t, 0, fn, a); }
+static void setup(void) { g = 0; }
+int batch(int n) {
+	pthread_t th[4];
+	int i;
+	setup();
+	for (i = 0; i < n; i++) pthread_create(&th[i], 0, worker, 0);
+	g2 = 1;
+	for (i = 0; i < n; i++) pthread_join(th[i], 0);
+	return g;
+}
+void wrapped(void) { g = 1; spawn(worker, 0); g2 = 2; }
+`
+	files := writeFiles(t, dir, map[string]string{"a.c": src})
+	m := Load(Options{Dir: dir}, nil, files)
+	keys := map[string]string{}
+	for _, ts := range m.ThreadStarts() {
+		keys[ts.Key] = ts.Via[0]
+	}
+	for _, c := range []struct{ fn, want string }{
+		{"batch", "g:w[] g2:w[batch] g:r[]"},
+		{"wrapped", "g:w[] g2:w[wrapped]"},
+	} {
+		starts := m.Starts(c.fn)
+		if len(starts) != 1 || keys[starts[0]] != c.fn {
+			t.Errorf("Starts(%s) = %q, want the one thread it starts (of %v)", c.fn, starts, keys)
+		}
+		var got []string
+		for _, a := range m.Accesses(c.fn) {
+			var run []string
+			for _, r := range a.Running {
+				run = append(run, keys[r])
+			}
+			rw := "r"
+			if a.Write {
+				rw = "w"
+			}
+			got = append(got, fmt.Sprintf("%s:%s[%s]", a.Path, rw, strings.Join(run, ",")))
+		}
+		if g := strings.Join(got, " "); g != c.want {
+			t.Errorf("%s: running at the accesses = %q, want %q", c.fn, g, c.want)
+		}
+	}
+}
+
 // TestConfiguredLocks: a library's own lock functions and thread starter,
 // known only from a configuration, count like pthread's.
 func TestConfiguredLocks(t *testing.T) {

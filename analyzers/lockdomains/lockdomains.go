@@ -23,6 +23,7 @@ import (
 	"go/types"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -59,6 +60,12 @@ type site struct {
 	call  *ast.CallExpr
 	cname string // the C function, for a cgo call
 	held  []goLock
+	// For a cgo call: the C locks that earlier cgo calls of the same body
+	// may have left held (lib_lock() ... C.f() ... lib_unlock()), the
+	// threads they may have started, and the body.
+	cheld   []csrc.Lock
+	started []string
+	body    *ast.BlockStmt
 }
 
 type checker struct {
@@ -68,6 +75,27 @@ type checker struct {
 	escapes map[types.Object]bool     // functions used other than by a direct call
 	cgo     []site
 	calls   map[types.Object][]site // the package's functions: their call sites
+	cur     *ast.BlockStmt          // the body being recorded
+	effects map[string]cEffect      // C functions: what they do to the caller's C locks and threads
+}
+
+// cEffect is what a cgo call leaves behind for the calls after it.
+type cEffect struct {
+	holds       []csrc.Lock
+	releases    []string
+	releasesAny bool
+	starts      []string
+}
+
+func (k *checker) effect(cname string) cEffect {
+	if e, ok := k.effects[cname]; ok {
+		return e
+	}
+	var e cEffect
+	e.holds, e.releases, e.releasesAny = k.v.C.LockEffect(cname)
+	e.starts = k.v.C.Starts(cname)
+	k.effects[cname] = e
+	return e
 }
 
 func run(pass *analysis.Pass) (any, error) {
@@ -75,7 +103,7 @@ func run(pass *analysis.Pass) (any, error) {
 	if v == nil || v.Pkg == nil || v.C == nil {
 		return nil, nil
 	}
-	k := &checker{pass: pass, v: v, entry: map[types.Object][]goLock{}}
+	k := &checker{pass: pass, v: v, entry: map[types.Object][]goLock{}, effects: map[string]cEffect{}}
 	decls := cgoview.FuncDecls(v.Files)
 	if !k.locksAroundCgo(decls) {
 		return nil, nil // the common case: no Go lock near a cgo call
@@ -198,9 +226,14 @@ func sameLocks(a, b []goLock) bool {
 }
 
 // lstate is the must set of Go locks held; live false for no path yet.
+// cheld and started are may sets: the C locks earlier cgo calls of the body
+// may have left held (by ID; "" for one the model cannot name), and the C
+// threads they may have started (csrc.ThreadStart.Key).
 type lstate struct {
-	live bool
-	held []goLock
+	live    bool
+	held    []goLock
+	cheld   []csrc.Lock
+	started []string
 }
 
 func meet(a, b lstate) lstate {
@@ -210,13 +243,34 @@ func meet(a, b lstate) lstate {
 	if !b.live {
 		return a
 	}
-	r := lstate{live: true}
+	r := lstate{live: true, cheld: a.cheld, started: a.started}
 	for _, l := range a.held {
 		if hasLock(b.held, l.name) {
 			r.held = append(r.held, l)
 		}
 	}
+	for _, l := range b.cheld {
+		r.cheld = addCLock(r.cheld, l)
+	}
+	for _, t := range b.started {
+		if !slices.Contains(r.started, t) {
+			r.started = append(slices.Clip(r.started), t)
+		}
+	}
 	return r
+}
+
+func addCLock(ls []csrc.Lock, l csrc.Lock) []csrc.Lock {
+	for _, k := range ls {
+		if k.ID == l.ID && (l.ID != "" || k.Name == l.Name) {
+			return ls
+		}
+	}
+	return append(slices.Clip(ls), l)
+}
+
+func sameState(a, b lstate) bool {
+	return a.live == b.live && sameLocks(a.held, b.held) && len(a.cheld) == len(b.cheld) && len(a.started) == len(b.started)
 }
 
 // body runs the must-lockset analysis over one body (function literals
@@ -233,10 +287,11 @@ func (k *checker) body(b *ast.BlockStmt, entry []goLock) {
 		Entry:    lstate{live: true, held: entry},
 		Transfer: func(blk *cfg.Block, s lstate) lstate { return k.block(blk, s, false) },
 		Meet:     meet,
-		Equal:    func(a, b lstate) bool { return a.live == b.live && sameLocks(a.held, b.held) },
+		Equal:    sameState,
 	})
 	for _, blk := range g.Blocks {
 		if st, ok := in[blk]; ok && st.live {
+			k.cur = b
 			k.block(blk, st, true)
 		}
 	}
@@ -245,6 +300,7 @@ func (k *checker) body(b *ast.BlockStmt, entry []goLock) {
 // block applies a block's nodes in evaluation order; record notes the sites.
 func (k *checker) block(blk *cfg.Block, s lstate, record bool) lstate {
 	s.held = append([]goLock(nil), s.held...)
+	s.cheld, s.started = slices.Clip(s.cheld), slices.Clip(s.started)
 	for _, n := range blk.Nodes {
 		k.walk(n, &s, record)
 	}
@@ -284,13 +340,18 @@ func (k *checker) walk(n ast.Node, s *lstate, record bool) {
 			}
 			return
 		}
+		if k.isCgoCall(n) {
+			name, _ := k.v.CCall(n)
+			if record {
+				k.cgo = append(k.cgo, site{call: n, cname: name, held: s.held, cheld: s.cheld, started: s.started, body: k.cur})
+			}
+			k.after(s, k.effect(name))
+			return
+		}
 		if !record {
 			return
 		}
-		if k.isCgoCall(n) {
-			name, _ := k.v.CCall(n)
-			k.cgo = append(k.cgo, site{call: n, cname: name, held: s.held})
-		} else if fn := k.callee(n); fn != nil && fn.Pkg() == k.v.Pkg {
+		if fn := k.callee(n); fn != nil && fn.Pkg() == k.v.Pkg {
 			k.calls[fn] = append(k.calls[fn], site{call: n, held: s.held})
 		}
 		return
@@ -304,6 +365,26 @@ func (k *checker) walk(n ast.Node, s *lstate, record bool) {
 		}
 		return false
 	})
+}
+
+// after applies a cgo call's effect on the C locks held and the threads
+// started.
+func (k *checker) after(s *lstate, e cEffect) {
+	var keep []csrc.Lock
+	for _, l := range s.cheld {
+		if !e.releasesAny && (l.ID == "" || !slices.Contains(e.releases, l.ID)) {
+			keep = append(keep, l)
+		}
+	}
+	s.cheld = keep
+	for _, l := range e.holds {
+		s.cheld = addCLock(s.cheld, l)
+	}
+	for _, t := range e.starts {
+		if !slices.Contains(s.started, t) {
+			s.started = append(slices.Clip(s.started), t)
+		}
+	}
 }
 
 // lockOp recognises x.Lock(), x.RLock() (+1) and x.Unlock(), x.RUnlock()
@@ -412,16 +493,54 @@ func (k *checker) report() {
 		}
 		done[s.call.Pos()] = true
 		seen := map[string]bool{}
+		starts := k.v.C.Starts(s.cname)
+		later := k.startedLater(s)
 		for _, a := range k.v.C.Accesses(s.cname) {
 			if seen[a.Object] {
 				continue
 			}
-			if m := match(a, threads); m != nil {
+			// The C locks earlier cgo calls may have left held (lib_lock()
+			// before C.f()), unless f may release them before the access.
+			for _, l := range s.cheld {
+				if l.ID == "" || !a.MayRelease(l.ID) {
+					a = withMayHold(a, l)
+				}
+			}
+			if m := match(a, threads, append(slices.Clip(starts), later...)); m != nil {
 				seen[a.Object] = true
 				k.reportOne(s, a, m)
 			}
 		}
 	}
+}
+
+// withMayHold returns a copy of a with l possibly held too.
+func withMayHold(a *csrc.Access, l csrc.Lock) *csrc.Access {
+	c := *a
+	c.MayHold = append(slices.Clip(c.MayHold), l)
+	return &c
+}
+
+// startedLater returns the threads that a cgo call after s in the same body
+// starts, when no cgo call before s may have started them: the Go code sets
+// up C state, then starts the threads that use it (C.configure(n);
+// C.start()), and s runs before they exist. Like the C side's setup before
+// pthread_create, it assumes the function does not run again while they
+// do. Later is by position: a loop around both would have started them
+// before s on its next iteration, which s.started records.
+func (k *checker) startedLater(s site) []string {
+	var out []string
+	for _, o := range k.cgo {
+		if o.body != s.body || o.call.Pos() <= s.call.End() {
+			continue
+		}
+		for _, t := range k.effect(o.cname).starts {
+			if !slices.Contains(s.started, t) && !slices.Contains(out, t) {
+				out = append(out, t)
+			}
+		}
+	}
+	return out
 }
 
 // conflict is a C thread's locked access that a Go-side access races with.
@@ -433,11 +552,12 @@ type conflict struct {
 
 // match returns a C thread's access of the same state, made holding a C
 // lock that a's locks cannot be, with one of the two a write; writes first.
-func match(a *csrc.Access, threads []*csrc.ThreadStart) *conflict {
+// starts are the threads the C function making a may start.
+func match(a *csrc.Access, threads []*csrc.ThreadStart, starts []string) *conflict {
 	var best *conflict
 	for _, t := range threads {
-		if startsAfter(a, t) {
-			continue // the access happens before the thread exists: pthread_create orders it
+		if notRunning(a, t, starts) {
+			continue
 		}
 		for _, h := range t.Accesses {
 			if !a.Write && !h.Write || len(h.Held) == 0 || !a.Overlaps(h) {
@@ -456,15 +576,13 @@ func match(a *csrc.Access, threads []*csrc.ThreadStart) *conflict {
 	return best
 }
 
-// startsAfter reports an access made directly by the function that starts
-// thread t, before the call that starts it (setting up the state the thread
-// will use): the thread's creation makes it visible to the thread, and no
-// lock is needed.
-func startsAfter(a *csrc.Access, t *csrc.ThreadStart) bool {
-	if len(a.Via) == 0 || len(t.Via) == 0 || a.Via[len(a.Via)-1] != t.Via[0] || a.Pos.Filename != t.Pos.Filename {
-		return false
-	}
-	return a.Pos.Line < t.Pos.Line || a.Pos.Line == t.Pos.Line && a.Pos.Column < t.Pos.Column
+// notRunning reports an access that the C function which starts thread t
+// makes while t does not run: before the call that starts it (setting up
+// the state the thread will use: pthread_create makes it visible to the
+// thread) or after joining it (pthread_join makes the thread's writes
+// visible). No lock is needed then.
+func notRunning(a *csrc.Access, t *csrc.ThreadStart, starts []string) bool {
+	return slices.Contains(starts, t.Key) && !slices.Contains(a.Running, t.Key)
 }
 
 func verb(a *csrc.Access) string {

@@ -9,5 +9,5 @@ import (
 )
 
 func Test(t *testing.T) {
-	analysistest.Run(t, analysistest.TestData(), lockdomains.Analyzer, "domains", "serialonly")
+	analysistest.Run(t, analysistest.TestData(), lockdomains.Analyzer, "domains", "serialonly", "adversarial")
 }
