@@ -25,7 +25,10 @@ callbacklock reports it only when the whole cycle is proven:
     Broadcast for Cond.Wait) comes, on every path from its function's entry, after a cgo call
     of a C function that takes M on every path through it; and X is used by nothing else (not
     passed, copied or its address taken), so no release is hidden;
-  - for a Go mutex: some function calls such a C function while holding the mutex on every path.
+  - for a Go mutex: some function calls such a C function while holding the mutex on every path,
+    and it is the same mutex: the same field of the same package-level variable (hot.mu and
+    cold.mu of two variables are two mutexes); through a pointer or a parameter (c.mu) the
+    instance is not known and the field stands for every instance, as lock classes do.
 A read lock held by C and a read lock taken by the releaser do not exclude each other and are not
 reported. The report sits at the blocking operation (or the callback's call of the helper that
 blocks) and names the C caller, where it takes M, and the C call that needs M.
@@ -37,7 +40,8 @@ some paths only; a receive from a channel that some function closes before it ca
 that calls back (the receive does not wait then); a C function that takes M on some paths only; channels and mutexes held in local variables or passed around (their releases
 cannot all be seen); releases in a deferred call or in a function literal after a C call made by
 the function around it (each body is analysed from its own entry); locks C takes in libraries
-outside the package's C code; callbacks reached through C function pointers (sqlite3_create_function
+outside the package's C code; a C lock that an earlier cgo call left held (C.lib_lock(); C.fire());
+a channel's releases are those of the field in every instance (all of them must need M); callbacks reached through C function pointers (sqlite3_create_function
 style registrations): the C caller that holds the lock is then not known.
 
 Fix: do not block in a callback that C calls under a lock. Hand the value to a goroutine (a

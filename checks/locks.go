@@ -35,9 +35,18 @@ and where the thread is started.
 Not reported, by design: a Go mutex that serialises a C library with no threads of its
 own (the usual, correct pattern: nothing on the C side touches the state concurrently);
 state that both sides access under the same C lock (call the library's locked entry
-point: correct); reads of state nobody writes; state the function that starts the thread
-sets up before the call that starts it (pthread_create makes it visible to the thread);
-cgo calls made with no Go mutex held (they
+point: correct); reads of state nobody writes; state the C function that starts the thread
+sets up before the call that starts it, itself or in a helper (pthread_create makes it
+visible to the thread), or reads after joining it (a pthread_join, or a loop of joins, is
+taken to join every thread the function started before it: thread handles are not
+followed); state Go code sets up with cgo calls made, in the same function, before the cgo
+call that starts the threads (C.configure(n); C.start(): like the C side's setup, this
+assumes the function does not run again while the threads do); a C lock that an earlier
+cgo call of the same Go function left held (C.lib_lock(); C.f(); C.lib_unlock()); _Atomic
+objects and arrays of them (C11 atomic_int, _Atomic long: every access is atomic; the
+address passed to __atomic_* builtins is no access either); thread-local variables; a
+lock a callee takes and releases again while its caller holds it (a recursive mutex: the
+caller still holds it); cgo calls made with no Go mutex held (they
 may be ordered by the thread's creation or join, which a static check does not see);
 state that C threads touch with no C lock at all (a race inside C, or ordering by other
 means such as atomics or thread creation, which is ThreadSanitizer's to judge, not a
@@ -45,8 +54,17 @@ question of two lock domains); accesses through pointers C receives as arguments
 file-scope state is followed); locks the model cannot identify on the Go-called side
 (a mutex reached through a parameter may be the same lock: then nothing is reported).
 Locks are named through the package's C helpers that take the lock as a parameter
-(lock_helper(&lib.mu)); threads are found in the package's C code, including .c files
-a preamble #includes, not in libraries it links.
+(lock_helper(&lib.mu)), macros and static inline helpers of included headers; a trylock
+loop (while (pthread_mutex_trylock(&m) != 0);) holds the lock after it; threads are found
+in the package's C code, including .c files a preamble #includes, not in libraries it
+links.
+
+Known limits: fields have no types here, so an _Atomic field of a plain struct counts as
+plain state (a Go-side access of it could be reported); one lock reached by two names (a
+global pointer's lib->mu and the variable lib_inst.mu it points to) counts as two locks,
+and two names of one object as two objects; a nested lock/lock/unlock of a recursive mutex
+in one function drops it; a Go function that configures and starts the threads and is
+called again while they run is not reported.
 
 Fix: keep one lock domain. Reach the C state only through C functions that take the C
 library's own mutex (the function its threads use, or a small C wrapper that takes the

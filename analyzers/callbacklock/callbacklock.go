@@ -71,6 +71,7 @@ type blockOp struct {
 	pos, end token.Pos
 	text     string     // as written, for the message
 	name     string     // X as written
+	inst     string     // the instance of X when it is known (see instance)
 	cases    []*blockOp // opSelect: its communications
 }
 
@@ -103,7 +104,9 @@ type gate struct {
 // holder is a cgo call made while holding Go mutex obj on every path.
 type holder struct {
 	obj    types.Object
-	shared bool // held by RLock
+	inst   string // the instance when it is known (see instance)
+	name   string // as written
+	shared bool   // held by RLock
 	cfunc  string
 	call   token.Pos
 	fn     string // the function making it
@@ -123,7 +126,11 @@ type checker struct {
 	acq      map[string][]csrc.Acquisition
 	callsE   map[string]bool       // C functions that call an export under a C lock
 	closedE  map[types.Object]bool // channels closed, on every path, before a cgo call of one of them
+	heldAs   map[types.Object]heldName
 }
+
+// heldName is how the body being analysed last locked a mutex.
+type heldName struct{ inst, name string }
 
 func run(pass *analysis.Pass) (any, error) {
 	v, _ := pass.ResultOf[cgoview.Analyzer].(*cgoview.View)
@@ -157,7 +164,7 @@ func run(pass *analysis.Pass) (any, error) {
 	sort.Strings(names)
 	k := &checker{pass: pass, v: v, funcs: map[*types.Func]*ast.FuncDecl{}, direct: map[*types.Func][]*blocking{},
 		blocks: map[*types.Func][]*blocking{}, escaped: map[types.Object]bool{}, makes: map[types.Object][]bool{},
-		rangeX: map[ast.Expr]bool{}, acq: map[string][]csrc.Acquisition{}, callsE: map[string]bool{}, closedE: map[types.Object]bool{}}
+		rangeX: map[ast.Expr]bool{}, acq: map[string][]csrc.Acquisition{}, callsE: map[string]bool{}, closedE: map[types.Object]bool{}, heldAs: map[types.Object]heldName{}}
 	for _, cbs := range under {
 		for _, cb := range cbs {
 			k.callsE[cb.Caller] = true
@@ -318,7 +325,7 @@ func (k *checker) directOps(body *ast.BlockStmt, name string) ([]*blocking, []*a
 				ast.Inspect(lit.Body, visit)
 			}
 			if x, kind := k.syncOp(n); kind == opLock || kind == opRLock || kind == opWait || kind == opCondWait {
-				add(&blockOp{kind: kind, obj: k.objOf(x), pos: n.Pos(), end: n.End(), text: types.ExprString(n.Fun) + "()", name: types.ExprString(x)})
+				add(&blockOp{kind: kind, obj: k.objOf(x), inst: k.instance(x), pos: n.Pos(), end: n.End(), text: types.ExprString(n.Fun) + "()", name: types.ExprString(x)})
 			} else if g := k.v.StaticCallee(n); g != nil && k.funcs[g] != nil {
 				calls = append(calls, n)
 			}
@@ -407,6 +414,31 @@ func (k *checker) objOf(e ast.Expr) types.Object {
 		}
 	}
 	return nil
+}
+
+// instance names the variable x is part of when x is a package-level
+// variable or a field of one reached without a pointer (hot.mu, a.b.mu):
+// the same field of two such variables is two mutexes. It returns "" when
+// the instance is not known (c.mu of a parameter, p.mu through a pointer).
+func (k *checker) instance(x ast.Expr) string {
+	switch e := ast.Unparen(x).(type) {
+	case *ast.Ident:
+		if v, ok := k.v.Info.Uses[e].(*types.Var); ok && v.Pkg() == k.v.Pkg && v.Parent() == k.v.Pkg.Scope() {
+			return v.Name()
+		}
+	case *ast.SelectorExpr:
+		sel := k.v.Info.Selections[e]
+		if sel == nil {
+			return k.instance(e.Sel) // a package-qualified variable
+		}
+		if sel.Kind() != types.FieldVal || sel.Indirect() {
+			return ""
+		}
+		if base := k.instance(e.X); base != "" {
+			return base + "." + e.Sel.Name
+		}
+	}
+	return ""
 }
 
 // syncOp recognises x.Lock(), x.RLock(), x.Unlock(), x.RUnlock() of a
@@ -752,6 +784,7 @@ func (k *checker) walk(n ast.Node, s *state, name string) {
 			case kind == opLock || kind == opRLock:
 				if obj != nil {
 					s.held[obj] = kind == opRLock
+					k.heldAs[obj] = heldName{inst: k.instance(x), name: types.ExprString(x)}
 				}
 			case kind == releaseMutex:
 				if obj == nil {
@@ -782,7 +815,8 @@ func (k *checker) walk(n ast.Node, s *state, name string) {
 		}
 		if record {
 			for obj, shared := range s.held {
-				k.holders = append(k.holders, &holder{obj: obj, shared: shared, cfunc: cname, call: n.Pos(), fn: name})
+				h := k.heldAs[obj]
+				k.holders = append(k.holders, &holder{obj: obj, inst: h.inst, name: h.name, shared: shared, cfunc: cname, call: n.Pos(), fn: name})
 			}
 		}
 		return
@@ -923,12 +957,12 @@ func (k *checker) needs(op *blockOp, m csrc.Lock, shared bool) *proof {
 			return nil
 		}
 		for _, h := range k.holders {
-			if h.obj != op.obj || op.kind == opRLock && h.shared {
-				continue
+			if h.obj != op.obj || op.kind == opRLock && h.shared || op.inst != "" && h.inst != "" && op.inst != h.inst {
+				continue // another mutex: a field of another variable
 			}
 			for _, a := range k.acquires(h.cfunc) {
 				if a.ID == m.ID && a.Always && conflicts(shared, a.Shared) {
-					return &proof{what: fmt.Sprintf("%s holds %s across C.%s", h.fn, op.name, h.cfunc),
+					return &proof{what: fmt.Sprintf("%s holds %s across C.%s", h.fn, h.name, h.cfunc),
 						g: gate{cfunc: h.cfunc, call: h.call, acq: a}}
 				}
 			}

@@ -9,5 +9,5 @@ import (
 )
 
 func Test(t *testing.T) {
-	analysistest.Run(t, analysistest.TestData(), callbacklock.Analyzer, "cycle")
+	analysistest.Run(t, analysistest.TestData(), callbacklock.Analyzer, "cycle", "adversarial")
 }
