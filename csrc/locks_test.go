@@ -107,6 +107,9 @@ void f(void) { pthread_mutex_lock(&mu); logit(); g = 1; pthread_mutex_unlock(&mu
 	{"callee releases the caller's lock", `static void drop(void) { pthread_mutex_unlock(&mu); }
 void f(void) { pthread_mutex_lock(&mu); drop(); g = 1; }`, "f", "g:w[]{}"},
 	{"trylock loop", `void f(void) { while (pthread_mutex_trylock(&mu) != 0) ; g = 1; pthread_mutex_unlock(&mu); }`, "f", "g:w[mu]{mu}"},
+	{"C11 mtx", `#include <threads.h>
+static mtx_t cm;
+void f(void) { mtx_lock(&cm); g = 1; mtx_unlock(&cm); g2 = 1; }`, "f", "g:w[cm]{cm} g2:w[]{}"},
 	{"trylock do-while", `void f(void) { do { g2 = 1; } while (pthread_mutex_trylock(&mu)); g = 1; pthread_mutex_unlock(&mu); }`, "f", "g2:w[]{mu} g:w[mu]{mu}"},
 	{"trylock for body", `void f(void) { for (; pthread_mutex_trylock(&mu) == 0; ) { g = 1; pthread_mutex_unlock(&mu); } g2 = 1; }`, "f", "g:w[mu]{mu} g2:w[]{mu}"},
 	{"atomic objects", `#include <stdatomic.h>

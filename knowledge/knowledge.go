@@ -84,6 +84,11 @@ var Base = &DB{
 		"pthread_spin_lock":        {Name: "pthread_spin_lock", Kind: Lock},
 		"pthread_spin_unlock":      {Name: "pthread_spin_unlock", Kind: Unlock},
 		"pthread_spin_trylock":     {Name: "pthread_spin_trylock", Kind: TryLock},
+		// C11 <threads.h> mutexes: thrd_success (0) means taken, as for POSIX.
+		"mtx_lock":      {Name: "mtx_lock", Kind: Lock},
+		"mtx_timedlock": {Name: "mtx_timedlock", Kind: TryLock},
+		"mtx_trylock":   {Name: "mtx_trylock", Kind: TryLock},
+		"mtx_unlock":    {Name: "mtx_unlock", Kind: Unlock},
 	},
 	threadCreators: map[string]ThreadCreator{
 		// pthread_create(&t, attr, start, arg): start(arg) runs on the new thread.
