@@ -3,6 +3,8 @@ package tracker
 import (
 	"bufio"
 	"debug/elf"
+	"encoding/binary"
+	"encoding/hex"
 	"os"
 	"path/filepath"
 	"sort"
@@ -90,6 +92,47 @@ func (l *libSymbolizer) frame(pc uint64) *Frame {
 	return nil
 }
 
+// debugRoot is where detached debug files live, by build ID.
+var debugRoot = "/usr/lib/debug"
+
+// debugFile opens the detached debug file of f
+// (debugRoot/.build-id/xx/yyyy.debug), or returns nil.
+func debugFile(f *elf.File) *elf.File {
+	id := gnuBuildID(f)
+	if len(id) < 4 {
+		return nil
+	}
+	d, err := elf.Open(filepath.Join(debugRoot, ".build-id", id[:2], id[2:]+".debug"))
+	if err != nil {
+		return nil
+	}
+	if gnuBuildID(d) != id {
+		d.Close()
+		return nil
+	}
+	return d
+}
+
+// gnuBuildID returns f's GNU build ID in hex: the descriptor of its
+// .note.gnu.build-id note (4-byte name size, descriptor size and type, the
+// name "GNU\x00", then the ID), or "".
+func gnuBuildID(f *elf.File) string {
+	s := f.Section(".note.gnu.build-id")
+	if s == nil {
+		return ""
+	}
+	b, err := s.Data()
+	if err != nil || len(b) < 12 {
+		return ""
+	}
+	namesz, descsz := binary.LittleEndian.Uint32(b), binary.LittleEndian.Uint32(b[4:])
+	off := 12 + (uint64(namesz)+3)&^3
+	if off+uint64(descsz) > uint64(len(b)) {
+		return ""
+	}
+	return hex.EncodeToString(b[off : off+uint64(descsz)])
+}
+
 func (l *libSymbolizer) load(path string) *libSyms {
 	if ls, ok := l.libs[path]; ok {
 		return ls
@@ -105,7 +148,20 @@ func (l *libSymbolizer) load(path string) *libSyms {
 		}
 		syms, _ := f.Symbols()
 		dyn, _ := f.DynamicSymbols()
-		for _, s := range append(syms, dyn...) {
+		all := append(syms, dyn...)
+		// A distribution's libraries are stripped to their exported
+		// symbols: libc's internal functions (the C callers of the
+		// allocations glibc keeps for itself) would print as "??". Their
+		// full symbol table is in the detached debug file, when installed
+		// (Debian: libc6-dbg, or the -dbgsym packages).
+		if len(syms) == 0 {
+			if dbg := debugFile(f); dbg != nil {
+				ds, _ := dbg.Symbols()
+				all = append(all, ds...)
+				dbg.Close()
+			}
+		}
+		for _, s := range all {
 			if elf.ST_TYPE(s.Info) == elf.STT_FUNC && s.Value != 0 && s.Size != 0 {
 				if i := strings.Index(s.Name, "@"); i >= 0 {
 					s.Name = s.Name[:i]

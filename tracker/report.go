@@ -93,6 +93,11 @@ var DefaultSuppressions = []string{
 	// glibc's node for a C++ thread_local destructor, freed when the
 	// thread exits, which the threads of a process that ends never do.
 	"leak:__cxa_thread_atexit_impl",
+	// glibc's per-thread message of the last failed dlopen/dlsym, kept
+	// until the thread's next dl call or its exit. Named only when libc's
+	// debug symbols are installed (libc6-dbg); otherwise the caller is
+	// "?? (libc.so.6)", which no default may match.
+	"leak:_dlerror_run",
 }
 
 // LoadSuppressions reads a suppression file: one pattern per line,

@@ -3,6 +3,7 @@ package tracker
 import (
 	"bufio"
 	"context"
+	"debug/elf"
 	"errors"
 	"fmt"
 	"os"
@@ -607,5 +608,42 @@ func TestLoadSuppressions(t *testing.T) {
 		if err := checkSuppression(p); err != nil {
 			t.Errorf("default suppression %q: %v", p, err)
 		}
+	}
+}
+
+// TestLibcInternalsNamed: with libc's detached debug symbols installed
+// (libc6-dbg, which scripts/apt-packages.txt installs), the C caller of an
+// allocation glibc makes internally has a name, so a suppression can be
+// precise: here the message of a failed dlopen, suppressed by default.
+func TestLibcInternalsNamed(t *testing.T) {
+	libc, err := elf.Open("/lib/x86_64-linux-gnu/libc.so.6")
+	if err != nil {
+		t.Skipf("no glibc here: %v", err)
+	}
+	dbg := debugFile(libc)
+	libc.Close()
+	if dbg == nil {
+		t.Skip("libc's debug symbols (libc6-dbg) are not installed")
+	}
+	dbg.Close()
+	prog := program(t, "prog")
+	// Two blocks: the message (allocated in ld.so, which has its symbols)
+	// and libc's per-thread record of it (an internal function of libc).
+	res := run(t, prog, Options{NoDefaultSuppressions: true}, "dlfail")
+	var named bool
+	for _, f := range res.Reports[0].Findings {
+		if want := mark(t, "dlfail"); f.Kind != KindLeak || f.Site != want {
+			t.Fatalf("finding %s at %s, want leaks at %s", f.Kind, f.Site, want)
+		}
+		if c := f.Alloc.C; c != nil && c.Func == "_dlerror_run (libc.so.6)" {
+			named = true
+		}
+	}
+	if !named {
+		t.Fatalf("no leak with C caller _dlerror_run (libc.so.6):\n%s", text(res.Reports[0]))
+	}
+	res = run(t, prog, Options{}, "dlfail")
+	if rep := res.Reports[0]; len(rep.Findings) != 0 || rep.Suppressed != 2 {
+		t.Fatalf("default suppressions: %d findings, %d suppressed:\n%s", len(rep.Findings), rep.Suppressed, text(rep))
 	}
 }

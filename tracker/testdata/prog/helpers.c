@@ -65,3 +65,9 @@ extern int __cxa_thread_atexit_impl(void (*dtor)(void *), void *obj, void *dso);
 static void tls_dtor(void *obj) { (void)obj; }
 static int tls_obj; // not __thread: the internal-linking test links this file, and Go's linker takes no TLS relocations
 void register_tls_dtor(void) { __cxa_thread_atexit_impl(tls_dtor, &tls_obj, NULL); } // NULL: the main program (no __dso_handle under internal linking)
+
+// dl_fail makes glibc keep a failed dlopen's message for this thread: it
+// allocates it in libc's internal functions, which only a debug symbol
+// table names.
+#include <dlfcn.h>
+int dl_fail(void) { return dlopen("/nonexistent/cgoguard-no-such-lib.so", RTLD_NOW) == NULL; }

@@ -6,6 +6,7 @@ void *aligned(void);
 char *dup(const char *s);
 void c_thread_leak(void);
 void register_tls_dtor(void);
+int dl_fail(void);
 void call_back(int n);
 size_t name_len(const char *s);
 void *grow_big(void);

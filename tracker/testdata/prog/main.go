@@ -210,6 +210,8 @@ func main() {
 			cthread()
 		case "tlsdtor":
 			C.register_tls_dtor()
+		case "dlfail":
+			C.dl_fail() // MARK:dlfail
 		case "child":
 			// A child running this same binary gets its own report.
 			cmd := exec.Command(os.Args[0], "cstring")
