@@ -26,10 +26,13 @@ func TestEffect(t *testing.T) {
 	if strings.Contains(bad.Stderr, "cgo") {
 		t.Errorf("bad: unexpected cgocheck report:\n%s", bad.Stderr)
 	}
-	// Measured 200/200 in every run; the bound leaves room for the allocator's
-	// choice of span, which the program does not control.
-	if w := bad.Int(t, "wrong"); w < jobs*9/10 {
-		t.Errorf("bad: %d of %d callbacks saw a wrong job, want at least 90%%", w, jobs)
+	// Measured 199-200 of 200 on a quiet machine, and 168 once in a clean-clone
+	// CI run with other test binaries running: a job whose span was freed
+	// whole and not reused still holds its old bytes, and which spans the
+	// churn reuses is the allocator's choice. At least half, against good's
+	// none, still shows the effect.
+	if w := bad.Int(t, "wrong"); w < jobs/2 {
+		t.Errorf("bad: %d of %d callbacks saw a wrong job, want at least half", w, jobs)
 	}
 	if w := good.Int(t, "wrong"); w != 0 {
 		t.Errorf("good: %d of %d callbacks saw a wrong job, want 0", w, jobs)
