@@ -211,7 +211,7 @@ func (k *checker) getterCall(call *ast.CallExpr) *tlCall {
 	if tl := k.cThreadLocal(call); tl != nil {
 		return tl
 	}
-	if fn := k.callee(call); fn != nil {
+	if fn := k.v.StaticCallee(call); fn != nil {
 		if g := k.getters[fn]; g != nil {
 			return &tlCall{name: fn.Name(), ev: "it calls " + g.name + ", which " + g.ev, state: true}
 		}
@@ -284,33 +284,9 @@ func (k *checker) locksAtTop(body *ast.BlockStmt) bool {
 	return locks && !unlocks
 }
 
-func (k *checker) callee(call *ast.CallExpr) *types.Func {
-	var id *ast.Ident
-	switch fun := ast.Unparen(call.Fun).(type) {
-	case *ast.Ident:
-		id = fun
-	case *ast.SelectorExpr:
-		if _, ok := k.v.CName(fun); ok {
-			return nil
-		}
-		id = fun.Sel
-	case *ast.IndexExpr:
-		if x, ok := fun.X.(*ast.Ident); ok {
-			id = x
-		}
-	default:
-		return nil
-	}
-	fn, _ := k.v.Info.Uses[id].(*types.Func)
-	if fn == nil {
-		return nil
-	}
-	return fn.Origin()
-}
-
 // runtimeCall returns f for a call runtime.f(...).
 func (k *checker) runtimeCall(call *ast.CallExpr) string {
-	fn := k.callee(call)
+	fn := k.v.StaticCallee(call)
 	if fn == nil || fn.Pkg() == nil || fn.Pkg().Path() != "runtime" {
 		return ""
 	}

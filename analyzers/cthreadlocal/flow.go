@@ -202,7 +202,7 @@ func (k *checker) noReturn(call *ast.CallExpr) bool {
 			return true
 		}
 	}
-	fn := k.callee(call)
+	fn := k.v.StaticCallee(call)
 	if fn == nil || fn.Pkg() == nil {
 		return false
 	}
@@ -452,7 +452,7 @@ func (b *body) call(call *ast.CallExpr, s *state) {
 		}
 		return
 	}
-	fn := k.callee(call)
+	fn := k.v.StaticCallee(call)
 	if k.collecting && b.final && fn != nil && fn.Pkg() == k.v.Pkg {
 		k.sites[fn] = append(k.sites[fn], s.locked)
 	}

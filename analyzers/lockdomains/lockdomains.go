@@ -351,7 +351,7 @@ func (k *checker) walk(n ast.Node, s *lstate, record bool) {
 		if !record {
 			return
 		}
-		if fn := k.callee(n); fn != nil && fn.Pkg() == k.v.Pkg {
+		if fn := k.v.StaticCallee(n); fn != nil && fn.Pkg() == k.v.Pkg {
 			k.calls[fn] = append(k.calls[fn], site{call: n, held: s.held})
 		}
 		return
@@ -424,28 +424,6 @@ func (k *checker) lockOp(call *ast.CallExpr) (string, int) {
 		return name, -1
 	}
 	return "", 0
-}
-
-func (k *checker) callee(call *ast.CallExpr) *types.Func {
-	var id *ast.Ident
-	switch fun := ast.Unparen(call.Fun).(type) {
-	case *ast.Ident:
-		id = fun
-	case *ast.SelectorExpr:
-		id = fun.Sel
-	case *ast.IndexExpr:
-		if x, ok := fun.X.(*ast.Ident); ok {
-			id = x
-		}
-	}
-	if id == nil {
-		return nil
-	}
-	fn, _ := k.v.Info.Uses[id].(*types.Func)
-	if fn == nil {
-		return nil
-	}
-	return fn.Origin()
 }
 
 // isCgoCall reports a call of a C function (not a conversion C.int(x), not
