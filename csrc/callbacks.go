@@ -124,27 +124,15 @@ func (w *lockWalker) calleeTakes(c *callSite, gs *lockSum) {
 // functions, each once with the first evidence found. Locks the model
 // cannot name have ID "". It returns nil for a function without a body.
 func (m *Model) Acquires(name string) (out []Acquisition) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	defer func() {
-		if r := recover(); r != nil {
-			m.problem(fmt.Sprintf("cgoguard internal error in the lockset analysis of C function %s: %v\n%s", name, r, debug.Stack()))
-			out = nil
+	if !m.withLockSummary(name, func(s *lockSum) {
+		for _, t := range s.takes {
+			if isParamLock(t.l.id) {
+				continue // a lock the Go caller points to: not nameable here
+			}
+			out = append(out, Acquisition{Lock: publicLocks([]lockID{t.l})[0], Shared: t.shared, Always: t.l.id != "" && hasStr(s.mrel, t.l.id)})
 		}
-	}()
-	n := m.findGo(name)
-	if n == nil {
+	}) {
 		return nil
-	}
-	s := m.lockSummary(n, 0)
-	if s == nil {
-		return nil
-	}
-	for _, t := range s.takes {
-		if isParamLock(t.l.id) {
-			continue // a lock the Go caller points to: not nameable here
-		}
-		out = append(out, Acquisition{Lock: publicLocks([]lockID{t.l})[0], Shared: t.shared, Always: t.l.id != "" && hasStr(s.mrel, t.l.id)})
 	}
 	return out
 }

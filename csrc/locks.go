@@ -121,46 +121,45 @@ func Excludes(l Lock, may []Lock) bool {
 // that holds none. Each distinct (state, read/write, locks) is listed once.
 // It returns nil for a function without a body.
 func (m *Model) Accesses(name string) (out []*Access) {
+	if !m.withLockSummary(name, func(s *lockSum) { out = s.accs }) {
+		return nil
+	}
+	return out
+}
+
+// withLockSummary runs f on the lock summary of the C function name (as
+// Go's C.name), under the model's lock; f does not run for a function
+// without a body. It reports false when the analysis panicked (the panic
+// becomes a problem note): the caller then drops what f may have built.
+func (m *Model) withLockSummary(name string, f func(*lockSum)) (ok bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	defer func() {
 		if r := recover(); r != nil {
 			m.problem(fmt.Sprintf("cgoguard internal error in the lockset analysis of C function %s: %v\n%s", name, r, debug.Stack()))
-			out = nil
+			ok = false
 		}
 	}()
-	n := m.findGo(name)
-	if n == nil {
-		return nil
+	if n := m.findGo(name); n != nil {
+		if s := m.lockSummary(n, 0); s != nil {
+			f(s)
+		}
 	}
-	if s := m.lockSummary(n, 0); s != nil {
-		return s.accs
-	}
-	return nil
+	return true
 }
 
 // Starts returns the threads (ThreadStart.Key) that calling the C function
 // name (as Go's C.name) may start, directly or through the package's C
 // functions. It returns nil for a function without a body.
 func (m *Model) Starts(name string) (out []string) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	defer func() {
-		if r := recover(); r != nil {
-			m.problem(fmt.Sprintf("cgoguard internal error in the lockset analysis of C function %s: %v\n%s", name, r, debug.Stack()))
-			out = nil
-		}
-	}()
-	n := m.findGo(name)
-	if n == nil {
-		return nil
-	}
-	if s := m.lockSummary(n, 0); s != nil {
+	if !m.withLockSummary(name, func(s *lockSum) {
 		for _, k := range s.starts {
 			if !strings.HasPrefix(k, "#r") {
 				out = append(out, k)
 			}
 		}
+	}) {
+		return nil
 	}
 	return out
 }
@@ -171,36 +170,25 @@ func (m *Model) Starts(name string) (out []string) {
 // caller cannot name has ID ""), and the IDs of the locks it may release
 // that it did not take (lib_unlock's), any unknown lock when releasesAny.
 func (m *Model) LockEffect(name string) (holds []Lock, releases []string, releasesAny bool) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	defer func() {
-		if r := recover(); r != nil {
-			m.problem(fmt.Sprintf("cgoguard internal error in the lockset analysis of C function %s: %v\n%s", name, r, debug.Stack()))
-			holds, releases, releasesAny = nil, nil, false
+	if !m.withLockSummary(name, func(s *lockSum) {
+		for _, l := range publicLocks(s.mayAcq) {
+			if l.param != "" {
+				l = Lock{Name: l.Name, Evidence: l.Evidence} // the lock the Go caller points to: not named here
+			}
+			holds = append(holds, l)
 		}
-	}()
-	n := m.findGo(name)
-	if n == nil {
+		for _, id := range s.rel {
+			if isParamLock(id) {
+				releasesAny = true
+				continue
+			}
+			releases = append(releases, id)
+		}
+		releasesAny = releasesAny || s.relAll
+	}) {
 		return nil, nil, false
 	}
-	s := m.lockSummary(n, 0)
-	if s == nil {
-		return nil, nil, false
-	}
-	for _, l := range publicLocks(s.mayAcq) {
-		if l.param != "" {
-			l = Lock{Name: l.Name, Evidence: l.Evidence} // the lock the Go caller points to: not named here
-		}
-		holds = append(holds, l)
-	}
-	for _, id := range s.rel {
-		if isParamLock(id) {
-			releasesAny = true
-			continue
-		}
-		releases = append(releases, id)
-	}
-	return holds, releases, releasesAny || s.relAll
+	return holds, releases, releasesAny
 }
 
 // MayRelease reports whether the function summarised may release the lock
